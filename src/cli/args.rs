@@ -1,0 +1,95 @@
+//! Arguments shared by several commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use fairdistill::data::{load_builtin, load_csv, CsvSpec, Dataset, LoadOptions, MissingPolicy};
+use fairdistill::Result;
+
+/// How a command prints its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Which dataset to load and how.
+#[derive(Args, Debug, Clone)]
+pub struct DatasetArgs {
+    /// A built-in dataset (adult, german, compas) or the path of a CSV file.
+    pub dataset: String,
+    /// Sensitive column; repeat for intersectional groups (default: the dataset's own).
+    #[arg(long = "sensitive", value_name = "COL")]
+    pub sensitive: Vec<String>,
+    /// Folder of fetched data files (default: $FAIRDISTILL_DATA, then ./data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// What to do with rows that have a missing value.
+    #[arg(long, default_value = "drop", value_parser = ["drop", "fail", "impute"])]
+    pub missing: String,
+    /// Test share of the stratified split (datasets without official files).
+    #[arg(long, default_value_t = 0.3)]
+    pub test_fraction: f64,
+    /// Seed of the stratified split.
+    #[arg(long, default_value_t = 42)]
+    pub split_seed: u64,
+    /// CSV only: the binary label column.
+    #[arg(long, value_name = "COL")]
+    pub label: Option<String>,
+    /// CSV only: the text of the positive class.
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// CSV only: feature columns, comma-separated (default: all but the label).
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub features: Vec<String>,
+    /// CSV only: columns to treat as categorical, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "COLS")]
+    pub categorical: Vec<String>,
+    /// CSV only: a separate test file (else a stratified split).
+    #[arg(long, value_name = "FILE")]
+    pub test_file: Option<PathBuf>,
+}
+
+impl DatasetArgs {
+    pub fn builtin(name: &str) -> Self {
+        DatasetArgs {
+            dataset: name.into(),
+            sensitive: Vec::new(),
+            data_dir: None,
+            missing: "drop".into(),
+            test_fraction: 0.3,
+            split_seed: 42,
+            label: None,
+            positive: None,
+            features: Vec::new(),
+            categorical: Vec::new(),
+            test_file: None,
+        }
+    }
+
+    pub fn load(&self) -> Result<Dataset> {
+        let opts = LoadOptions {
+            data_dir: self.data_dir.clone(),
+            sensitive: self.sensitive.clone(),
+            missing: self.missing.parse::<MissingPolicy>()?,
+            test_fraction: self.test_fraction,
+            seed: self.split_seed,
+        };
+        let is_file = self.dataset.ends_with(".csv") || std::path::Path::new(&self.dataset).is_file();
+        if !is_file {
+            return load_builtin(&self.dataset, &opts);
+        }
+        let label = self.label.clone().ok_or_else(|| fairdistill::Error::InvalidParam {
+            name: "label",
+            value: "(none)".into(),
+            reason: format!("name the label column of {} with --label", self.dataset),
+        })?;
+        let mut spec = CsvSpec::new(&self.dataset, label);
+        spec.positive = self.positive.clone();
+        spec.features = self.features.clone();
+        spec.categorical = self.categorical.clone();
+        spec.test_path = self.test_file.clone();
+        load_csv(&spec, &opts)
+    }
+}

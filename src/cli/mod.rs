@@ -1,0 +1,51 @@
+//! Argument parsing and printing only; the work is done by the library.
+
+mod args;
+mod data_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cli::args::OutputFormat;
+use crate::cli::data_cmd::DataCommand;
+
+/// Fair synthetic data, knowledge distillation and fairness auditing.
+///
+/// With no command, runs the main job on the embedded Adult data.
+#[derive(Parser, Debug)]
+#[command(name = "fairdistill", version, about, long_about = None)]
+struct Cli {
+    /// No progress bars or log lines on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List and describe datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Data(cmd)) => data_cmd::run(cmd),
+        None => {
+            if !cli.quiet {
+                eprintln!("fairdistill: no command given; describing the embedded Adult data (see `fairdistill --help`)");
+            }
+            data_cmd::run(DataCommand::default_job(OutputFormat::Text))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The data layer: typed tables, loaders for the real formats, the encoder to model space and
+//! back, and the seeded split.
+//!
+//! ```no_run
+//! use fairdistill::data::{load_builtin, Encoder, LoadOptions};
+//! let adult = load_builtin("adult", &LoadOptions::default()).unwrap();
+//! let enc = Encoder::fit(&adult.train).unwrap();
+//! let x = enc.transform(&adult.train).unwrap();
+//! assert_eq!((x.nrows(), x.ncols()), (30_162, 104));
+//! ```
+
+mod adult;
+mod compas;
+mod csv_file;
+mod dataset;
+mod embedded;
+mod encoder;
+mod german;
+mod reader;
+mod split;
+mod table;
+
+pub use adult::{parse_adult, ADULT_COLUMNS};
+pub use compas::{parse_compas, COMPAS_FILE};
+pub use csv_file::{load_csv, CsvSpec};
+pub use dataset::{
+    load_builtin, Dataset, DatasetSummary, GroupSummary, LoadOptions, BUILTIN_DATASETS, DATA_DIR_ENV, FETCH_COMMAND,
+};
+pub use encoder::{ColumnEncoding, Encoder};
+pub use german::{parse_german, GERMAN_COLUMNS};
+pub use reader::{MissingPolicy, MissingReport};
+pub use split::{stratified_split, SplitKind};
+pub use table::{Column, ColumnData, ColumnKind, GroupKey, LabelSpec, Schema, Table};

@@ -1,0 +1,122 @@
+//! The crate's one error type.
+//!
+//! Every fallible routine returns [`Result`]. Variants carry named fields so that a caller (or the
+//! CLI, which prints `Display` as one line) can say exactly what was wrong: the file, the line, the
+//! column, the value.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in fairdistill.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A dataset file that is not shipped with the crate was not found.
+    #[error("{dataset}: file {} not found; fetch it with `{fetch}` (or point --data-dir / FAIRDISTILL_DATA at the folder holding it)", path.display())]
+    DataMissing {
+        dataset: String,
+        path: PathBuf,
+        fetch: String,
+    },
+
+    /// A row of a delimited text file could not be parsed.
+    #[error("{source_name}: line {line}: {message}")]
+    Parse {
+        source_name: String,
+        line: u64,
+        message: String,
+    },
+
+    /// A column named by the caller (or required by a format) is absent.
+    #[error("{source_name}: column `{name}` not found (columns: {available})")]
+    ColumnMissing {
+        source_name: String,
+        name: String,
+        available: String,
+    },
+
+    /// A label value that is neither the positive nor the negative class.
+    #[error("{source_name}: line {line}: label column `{column}` has value `{value}`, expected one of {expected}")]
+    LabelValue {
+        source_name: String,
+        line: u64,
+        column: String,
+        value: String,
+        expected: String,
+    },
+
+    /// Input that must not be empty was empty.
+    #[error("empty input: {what}")]
+    Empty { what: String },
+
+    /// Two inputs that must have the same length did not.
+    #[error("length mismatch: {what}: expected {expected}, got {got}")]
+    LengthMismatch {
+        what: String,
+        expected: usize,
+        got: usize,
+    },
+
+    /// A categorical value that the encoder did not see when it was fitted.
+    #[error("column `{column}`: category `{value}` was not seen when the encoder was fitted (known: {known})")]
+    UnseenCategory {
+        column: String,
+        value: String,
+        known: String,
+    },
+
+    /// A missing value met under the `fail` missing-value policy.
+    #[error("{source_name}: line {line}: column `{column}` is missing and the missing-value policy is `fail`")]
+    MissingValue {
+        source_name: String,
+        line: u64,
+        column: String,
+    },
+
+    /// A NaN or infinite number where a finite one is required.
+    #[error("non-finite value in {what} at index {index}")]
+    NonFinite { what: String, index: usize },
+
+    /// A hyperparameter or option outside its valid range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParam {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+
+    /// A table whose shape does not fit the operation (e.g. a schema mismatch).
+    #[error("schema mismatch: {0}")]
+    Schema(String),
+
+    /// JSON (de)serialisation failed.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+        Error::InvalidParam {
+            name,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}

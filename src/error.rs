@@ -83,6 +83,10 @@ pub enum Error {
         column: String,
     },
 
+    /// A label or prediction outside {0, 1} where a binary one is required.
+    #[error("{what} must be 0 or 1, found {value} at index {index}")]
+    NotBinary { what: String, index: usize, value: String },
+
     /// A NaN or infinite number where a finite one is required.
     #[error("non-finite value in {what} at index {index}")]
     NonFinite { what: String, index: usize },

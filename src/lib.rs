@@ -16,10 +16,13 @@
 //! # Ok::<(), fairdistill::Error>(())
 //! ```
 
+pub mod audit;
 pub mod data;
 pub mod device;
+pub mod report;
 mod error;
 
+pub use audit::{AuditParams, AuditReport, FairnessAudit};
 pub use data::{Dataset, Encoder, LoadOptions, Table};
 pub use device::{seeded_device, Device};
 pub use error::{Error, Result};

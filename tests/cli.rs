@@ -72,3 +72,90 @@ fn errors_are_one_line_and_never_a_panic() {
         assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+fn preds_csv(dir: &tempfile::TempDir) -> String {
+    let mut text = String::from("y,p,prob,sex,race,x1,x2\n");
+    for i in 0..60 {
+        let y = (i % 3 == 0) as u8;
+        let p = (i % 4 == 0) as u8;
+        let sex = if i % 2 == 0 { "F" } else { "M" };
+        let race = if i % 5 < 2 { "A" } else { "B" };
+        text.push_str(&format!("{y},{p},{:.3},{sex},{race},{},{}\n", (i % 10) as f64 / 10.0, i % 7, (i * 3) % 11));
+    }
+    let path = dir.path().join("preds.csv");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn audit_json_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    let svg = dir.path().join("g.svg");
+    let (code, stdout, stderr) = fairdistill(&[
+        "audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex,race", "--score", "prob",
+        "--features", "x1,x2", "--n-boot", "50", "--format", "json", "--plot", svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["n"], 60);
+    assert_eq!(v["groups"].as_array().unwrap().len(), 4, "sex x race");
+    for key in [
+        "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
+        "equalized_odds_difference_mean", "equalized_odds_ratio_mean", "equal_opportunity_difference", "eo_aimfair",
+        "worst_group_accuracy", "worst_group", "group_accuracy_std", "consistency", "lipschitz_individual_unfairness",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let c = v["consistency"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+    let svg = std::fs::read_to_string(svg).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("TPR"));
+}
+
+#[test]
+fn audit_formats_and_out_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    for (fmt, marker) in [("text", "By group"), ("md", "| group | n |"), ("html", "<table")] {
+        let out = dir.path().join(format!("r.{fmt}"));
+        let (code, stdout, stderr) = fairdistill(&[
+            "audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--n-boot", "0", "--format", fmt,
+            "--out", out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.is_empty());
+        assert!(std::fs::read_to_string(out).unwrap().contains(marker), "{fmt}");
+    }
+}
+
+#[test]
+fn audit_bad_inputs_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "y,p,sex\n1,0,F\n0,2,M\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let nan = dir.path().join("nan.csv");
+    std::fs::write(&nan, "y,p,sex,x\n1,0,F,1\n0,1,M,NaN\n").unwrap();
+    let nan = nan.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["audit", "--input", bad, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex"], "line 3: column `p`: `2` is not a binary label"),
+        (vec!["audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "gender"], "column `gender` not found"),
+        (vec!["audit", "--input", &input, "--y-true", "label", "--y-pred", "p", "--sensitive", "sex"], "column `label` not found"),
+        (vec!["audit", "--input", nan, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--features", "x"], "line 3: column `x`: `NaN` is not a finite number"),
+    ];
+    for (args, expected) in cases {
+        let (code, _, stderr) = fairdistill(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    // A single group.
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "y,p,sex\n1,0,F\n0,1,F\n").unwrap();
+    let (code, _, stderr) = fairdistill(&["audit", "--input", one.to_str().unwrap(), "--y-true", "y", "--y-pred", "p", "--sensitive", "sex"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("single group"), "{stderr}");
+}

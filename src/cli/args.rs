@@ -14,6 +14,30 @@ pub enum OutputFormat {
     Json,
 }
 
+/// How a report is printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Md,
+    Html,
+    Json,
+}
+
+/// Writes `text` to `path`, or to stdout when no path is given.
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| fairdistill::Error::Io { path: p.to_path_buf(), source: e }),
+        None => {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Which dataset to load and how.
 #[derive(Args, Debug, Clone)]
 pub struct DatasetArgs {

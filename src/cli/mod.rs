@@ -1,6 +1,7 @@
 //! Argument parsing and printing only; the work is done by the library.
 
 mod args;
+mod audit_cmd;
 mod data_cmd;
 
 use std::process::ExitCode;
@@ -28,12 +29,15 @@ enum Command {
     /// List and describe datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Audit predictions in a CSV file: group fairness, AIM-Fair cells, individual fairness.
+    Audit(audit_cmd::AuditArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Data(cmd)) => data_cmd::run(cmd),
+        Some(Command::Audit(args)) => audit_cmd::run(args),
         None => {
             if !cli.quiet {
                 eprintln!("fairdistill: no command given; describing the embedded Adult data (see `fairdistill --help`)");

@@ -10,6 +10,7 @@
 //! ```
 
 mod adult;
+mod columns;
 mod compas;
 mod csv_file;
 mod dataset;
@@ -21,6 +22,7 @@ mod split;
 mod table;
 
 pub use adult::{parse_adult, ADULT_COLUMNS};
+pub use columns::CsvColumns;
 pub use compas::{parse_compas, COMPAS_FILE};
 pub use csv_file::{load_csv, CsvSpec};
 pub use dataset::{

@@ -2,10 +2,10 @@
 //! sensitive columns.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::audit::GroupKey;
 use crate::error::{Error, Result};
 
 /// Whether a column holds numbers or categories.
@@ -124,17 +124,6 @@ pub struct Schema {
     /// Names of the sensitive columns (categorical columns of the table). A row's group is the
     /// tuple of its values in these columns, so several columns give intersectional groups.
     pub sensitive: Vec<String>,
-}
-
-/// A group: the tuple of a row's values in the sensitive columns, e.g. `("Female", "Black")`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GroupKey(pub Vec<String>);
-
-impl fmt::Display for GroupKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join(", "))
-    }
 }
 
 /// A typed table: feature columns (the sensitive columns among them), a binary label (1 = the

@@ -1,0 +1,29 @@
+//! The fairness audit: group fairness (a MetricFrame-like by-group table and fairlearn's
+//! disparities), AIM-Fair's cell metrics, individual fairness (synthetic-data quality follows).
+//!
+//! **The audit depends on nothing else in the crate** but the error type: it takes plain slices
+//! and ndarray views, so users can audit predictions from any model.
+
+mod aimfair;
+mod bootstrap;
+mod by_group;
+mod consistency;
+mod derived;
+mod frame;
+mod groups;
+mod individual;
+pub(crate) mod knn;
+mod multiclass;
+mod params;
+mod render;
+mod value;
+
+pub use aimfair::{Cell, CellSummary};
+pub use by_group::GroupRow;
+pub use derived::{Agg, DerivedMetric, Method, UndefinedPolicy};
+pub use frame::{AuditReport, FairnessAudit, GroupIntervals};
+pub use groups::{Confusion, GroupKey};
+pub use individual::{standardize, Lipschitz};
+pub use multiclass::{multiclass_fairness, ClassDisparity, GroupAccuracy, MulticlassReport};
+pub use params::AuditParams;
+pub use value::{Interval, Value};

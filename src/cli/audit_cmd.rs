@@ -1,0 +1,104 @@
+//! `fairdistill audit`: audit predictions stored in a CSV file.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use fairdistill::audit::{AuditParams, FairnessAudit, UndefinedPolicy};
+use fairdistill::data::CsvColumns;
+use fairdistill::Result;
+
+use crate::cli::args::{write_output, ReportFormat};
+
+/// What undefined group rates do in the disparities.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum UndefinedArg {
+    /// Leave the group out (a metric needs two groups with a defined rate).
+    Exclude,
+    /// Count the rate as 0, as fairlearn does.
+    Zero,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// CSV file with a header line holding labels, predictions and sensitive columns.
+    #[arg(long, value_name = "FILE.csv")]
+    pub input: PathBuf,
+    /// Column of the true labels (0/1).
+    #[arg(long, value_name = "COL")]
+    pub y_true: String,
+    /// Column of the predicted labels (0/1).
+    #[arg(long, value_name = "COL")]
+    pub y_pred: String,
+    /// Sensitive column(s), comma-separated; several give intersectional groups.
+    #[arg(long, value_delimiter = ',', required = true, value_name = "COL[,COL...]")]
+    pub sensitive: Vec<String>,
+    /// Column of predicted probabilities (for the Lipschitz measure; needs --features).
+    #[arg(long, value_name = "COL")]
+    pub score: Option<String>,
+    /// Numeric feature columns, comma-separated, for individual fairness.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub features: Vec<String>,
+    /// Neighbours of the consistency score (the point itself included).
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
+    /// Bootstrap resamples for the confidence intervals (0 = none).
+    #[arg(long, default_value_t = 200)]
+    pub n_boot: usize,
+    /// Seed of the bootstrap and of the pair sampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Pairs sampled for the Lipschitz measure.
+    #[arg(long, default_value_t = 10_000)]
+    pub lipschitz_pairs: usize,
+    /// What undefined group rates (a group with no positives) do in the disparities.
+    #[arg(long, value_enum, default_value_t = UndefinedArg::Exclude)]
+    pub undefined: UndefinedArg,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the per-group bar chart (SVG) here.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+pub fn run(args: AuditArgs) -> Result<()> {
+    let csv = CsvColumns::read(&args.input)?;
+    let y_true = csv.binary(&args.y_true)?;
+    let y_pred = csv.binary(&args.y_pred)?;
+    let sensitive: Vec<Vec<String>> = args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?;
+    let scores = args.score.as_deref().map(|c| csv.numbers(c)).transpose()?;
+    let features = if args.features.is_empty() { None } else { Some(csv.matrix(&args.features)?) };
+    let params = AuditParams::default()
+        .n_boot(args.n_boot)
+        .seed(args.seed)
+        .consistency_k(args.k)
+        .lipschitz_pairs(args.lipschitz_pairs)
+        .undefined(match args.undefined {
+            UndefinedArg::Exclude => UndefinedPolicy::Exclude,
+            UndefinedArg::Zero => UndefinedPolicy::Zero,
+        });
+    let mut audit = FairnessAudit::new(&y_true, &y_pred).params(params);
+    for (name, col) in args.sensitive.iter().zip(&sensitive) {
+        audit = audit.sensitive(name, col);
+    }
+    if let Some(s) = &scores {
+        audit = audit.scores(s);
+    }
+    if let Some(x) = &features {
+        audit = audit.features(x.view());
+    }
+    let report = audit.run()?;
+    let text = match args.format {
+        ReportFormat::Text => report.to_text(),
+        ReportFormat::Md => report.to_markdown(),
+        ReportFormat::Html => report.to_html(),
+        ReportFormat::Json => report.to_json()?,
+    };
+    write_output(args.out.as_deref(), &text)?;
+    if let Some(path) = &args.plot {
+        std::fs::write(path, report.group_chart_svg()?).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Reports: one table model, pure renderers (text, Markdown, HTML, JSON, evcxr) and SVG charts.
+//!
+//! **The report module depends on nothing else in the crate** but the error type.
+
+mod plot;
+mod render;
+mod table;
+
+pub use plot::{grouped_bar_chart, BarSeries};
+pub use render::{evcxr_block, html_escape, render_html, render_markdown, render_text, Render};
+pub use table::{Align, ReportTable};

@@ -1,0 +1,124 @@
+//! SVG charts made with plotters (no font files needed: text is written as SVG `<text>`).
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{Error, Result};
+
+/// One series of a grouped bar chart: a value per category and an optional interval per value.
+#[derive(Clone, Debug)]
+pub struct BarSeries {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+    pub intervals: Vec<Option<(f64, f64)>>,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+/// A grouped bar chart on [0, 1] (rates): one cluster per category, one bar per series, error
+/// bars where intervals are given. Undefined values get no bar.
+pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
+    if categories.is_empty() || series.is_empty() {
+        return Err(Error::Empty { what: "a chart needs at least one category and one series".into() });
+    }
+    let mut svg = String::new();
+    {
+        let width = (160 + 90 * categories.len() as u32 * series.len().min(3) as u32 / 2).clamp(480, 1100);
+        let root = SVGBackend::with_string(&mut svg, (width, 360)).into_drawing_area();
+        let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
+        root.fill(&WHITE).map_err(map)?;
+        let n = categories.len();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(45)
+            .build_cartesian_2d(0f64..n as f64, 0f64..1.3f64)
+            .map_err(map)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc("rate")
+            .draw()
+            .map_err(map)?;
+        // Category names under the centre of each cluster, in pixels of the whole drawing.
+        for (i, cat) in categories.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+            let style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            root.draw(&Text::new(cat.clone(), (px, py + 8), style)).map_err(map)?;
+        }
+        let k = series.len() as f64;
+        let bar_w = 0.8 / k;
+        for (s_idx, s) in series.iter().enumerate() {
+            let color = PALETTE[s_idx % PALETTE.len()];
+            let x0 = |c: usize| c as f64 + 0.1 + bar_w * s_idx as f64;
+            let bars = s.values.iter().enumerate().filter_map(|(c, v)| {
+                v.map(|v| Rectangle::new([(x0(c), 0.0), (x0(c) + bar_w * 0.92, v)], color.filled()))
+            });
+            chart
+                .draw_series(bars)
+                .map_err(map)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+            let whiskers = s.intervals.iter().enumerate().filter_map(|(c, iv)| {
+                iv.map(|(lo, hi)| {
+                    let xm = x0(c) + bar_w * 0.46;
+                    PathElement::new(vec![(xm, lo), (xm, hi)], BLACK.stroke_width(1))
+                })
+            });
+            chart.draw_series(whiskers).map_err(map)?;
+            let mut caps = Vec::new();
+            for (c, iv) in s.intervals.iter().enumerate() {
+                if let Some((lo, hi)) = *iv {
+                    let xm = x0(c) + bar_w * 0.46;
+                    let half = bar_w * 0.2;
+                    for y in [lo, hi] {
+                        caps.push(PathElement::new(vec![(xm - half, y), (xm + half, y)], BLACK.stroke_width(1)));
+                    }
+                }
+            }
+            chart.draw_series(caps).map_err(map)?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(map)?;
+        root.present().map_err(map)?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_svg_with_labels_and_error_bars() {
+        let svg = grouped_bar_chart(
+            "Rates by group",
+            &["Female".into(), "Male".into()],
+            &[BarSeries {
+                name: "selection rate".into(),
+                values: vec![Some(0.2), None],
+                intervals: vec![Some((0.1, 0.3)), None],
+            }],
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("Female") && svg.contains("selection rate") && svg.contains("Rates by group"));
+        // One whisker and two caps for the one interval.
+        let black_lines = svg.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#000000\" stroke-width=\"1\" points=").count();
+        assert!(black_lines >= 3, "{svg}");
+    }
+}

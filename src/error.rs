@@ -103,6 +103,10 @@ pub enum Error {
     #[error("schema mismatch: {0}")]
     Schema(String),
 
+    /// An error reported by linfa.
+    #[error("linfa: {0}")]
+    Linfa(#[from] linfa::error::Error),
+
     /// JSON (de)serialisation failed.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

@@ -19,6 +19,8 @@
 pub mod audit;
 pub mod data;
 pub mod device;
+pub mod evaluate;
+pub mod forest;
 pub mod report;
 mod error;
 

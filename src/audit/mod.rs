@@ -1,5 +1,5 @@
 //! The fairness audit: group fairness (a MetricFrame-like by-group table and fairlearn's
-//! disparities), AIM-Fair's cell metrics, individual fairness (synthetic-data quality follows).
+//! disparities), AIM-Fair's cell metrics, individual fairness and synthetic-data quality.
 //!
 //! **The audit depends on nothing else in the crate** but the error type: it takes plain slices
 //! and ndarray views, so users can audit predictions from any model.
@@ -16,6 +16,7 @@ pub(crate) mod knn;
 mod multiclass;
 mod params;
 mod render;
+mod utility;
 mod value;
 
 pub use aimfair::{Cell, CellSummary};
@@ -26,4 +27,5 @@ pub use groups::{Confusion, GroupKey};
 pub use individual::{standardize, Lipschitz};
 pub use multiclass::{multiclass_fairness, ClassDisparity, GroupAccuracy, MulticlassReport};
 pub use params::AuditParams;
+pub use utility::{roc_auc, utility, Utility};
 pub use value::{Interval, Value};

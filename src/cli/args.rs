@@ -38,11 +38,18 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
     }
 }
 
-/// Which dataset to load and how.
+/// Which dataset to load (positional name) and how.
 #[derive(Args, Debug, Clone)]
 pub struct DatasetArgs {
     /// A built-in dataset (adult, german, compas) or the path of a CSV file.
     pub dataset: String,
+    #[command(flatten)]
+    pub options: DatasetOptions,
+}
+
+/// How to load a dataset.
+#[derive(Args, Debug, Clone)]
+pub struct DatasetOptions {
     /// Sensitive column; repeat for intersectional groups (default: the dataset's own).
     #[arg(long = "sensitive", value_name = "COL")]
     pub sensitive: Vec<String>,
@@ -75,10 +82,9 @@ pub struct DatasetArgs {
     pub test_file: Option<PathBuf>,
 }
 
-impl DatasetArgs {
-    pub fn builtin(name: &str) -> Self {
-        DatasetArgs {
-            dataset: name.into(),
+impl Default for DatasetOptions {
+    fn default() -> Self {
+        DatasetOptions {
             sensitive: Vec::new(),
             data_dir: None,
             missing: "drop".into(),
@@ -91,8 +97,21 @@ impl DatasetArgs {
             test_file: None,
         }
     }
+}
+
+impl DatasetArgs {
+    pub fn builtin(name: &str) -> Self {
+        DatasetArgs { dataset: name.into(), options: DatasetOptions::default() }
+    }
 
     pub fn load(&self) -> Result<Dataset> {
+        self.options.load(&self.dataset)
+    }
+}
+
+impl DatasetOptions {
+    /// Loads `dataset`: a built-in name or a CSV path.
+    pub fn load(&self, dataset: &str) -> Result<Dataset> {
         let opts = LoadOptions {
             data_dir: self.data_dir.clone(),
             sensitive: self.sensitive.clone(),
@@ -100,16 +119,16 @@ impl DatasetArgs {
             test_fraction: self.test_fraction,
             seed: self.split_seed,
         };
-        let is_file = self.dataset.ends_with(".csv") || std::path::Path::new(&self.dataset).is_file();
+        let is_file = dataset.ends_with(".csv") || std::path::Path::new(dataset).is_file();
         if !is_file {
-            return load_builtin(&self.dataset, &opts);
+            return load_builtin(dataset, &opts);
         }
         let label = self.label.clone().ok_or_else(|| fairdistill::Error::InvalidParam {
             name: "label",
             value: "(none)".into(),
-            reason: format!("name the label column of {} with --label", self.dataset),
+            reason: format!("name the label column of {dataset} with --label"),
         })?;
-        let mut spec = CsvSpec::new(&self.dataset, label);
+        let mut spec = CsvSpec::new(dataset, label);
         spec.positive = self.positive.clone();
         spec.features = self.features.clone();
         spec.categorical = self.categorical.clone();

@@ -3,6 +3,7 @@
 mod args;
 mod audit_cmd;
 mod data_cmd;
+mod evaluate_cmd;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ enum Command {
     Data(DataCommand),
     /// Audit predictions in a CSV file: group fairness, AIM-Fair cells, individual fairness.
     Audit(audit_cmd::AuditArgs),
+    /// Random forest trained on real (TRTR) or synthetic (TSTR) rows, tested on the real test set.
+    Evaluate(evaluate_cmd::EvaluateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -38,6 +41,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Data(cmd)) => data_cmd::run(cmd),
         Some(Command::Audit(args)) => audit_cmd::run(args),
+        Some(Command::Evaluate(args)) => evaluate_cmd::run(args, cli.quiet),
         None => {
             if !cli.quiet {
                 eprintln!("fairdistill: no command given; describing the embedded Adult data (see `fairdistill --help`)");

@@ -17,6 +17,7 @@ mod dataset;
 mod embedded;
 mod encoder;
 mod german;
+mod like;
 mod reader;
 mod split;
 mod table;
@@ -29,6 +30,7 @@ pub use dataset::{
     load_builtin, Dataset, DatasetSummary, GroupSummary, LoadOptions, BUILTIN_DATASETS, DATA_DIR_ENV, FETCH_COMMAND,
 };
 pub use encoder::{ColumnEncoding, Encoder};
+pub use like::{parse_table_like, read_table_like};
 pub use german::{parse_german, GERMAN_COLUMNS};
 pub use reader::{MissingPolicy, MissingReport};
 pub use split::{stratified_split, SplitKind};

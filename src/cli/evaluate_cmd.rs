@@ -1,0 +1,66 @@
+//! `fairdistill evaluate`: random forest TRTR / TSTR utility-and-fairness table.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use fairdistill::data::read_table_like;
+use fairdistill::evaluate::{EvaluationParams, Evaluator};
+use fairdistill::forest::RandomForestParams;
+use fairdistill::Result;
+
+use crate::cli::args::{write_output, DatasetOptions, ReportFormat};
+
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A built-in dataset (adult, german, compas) or the path of a CSV file.
+    #[arg(long)]
+    pub dataset: String,
+    /// A synthetic CSV with the dataset's columns (label and sensitive included); repeat for
+    /// several sources. Without it, only the TRTR baseline row.
+    #[arg(long, value_name = "FILE.csv")]
+    pub train_on: Vec<PathBuf>,
+    /// Trees of the forest.
+    #[arg(long, default_value_t = 100)]
+    pub trees: usize,
+    /// Seed of the forest.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub options: DatasetOptions,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the table here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the bar chart (SVG) here.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
+    let dataset = args.options.load(&args.dataset)?;
+    let params = EvaluationParams { forest: RandomForestParams::default().n_trees(args.trees).seed(args.seed) };
+    let evaluator = Evaluator::new(&dataset, params)?;
+    let mut synthetic = Vec::new();
+    for path in &args.train_on {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "synthetic".into());
+        synthetic.push((name, read_table_like(path, &dataset.train)?));
+    }
+    if !quiet {
+        eprintln!("fairdistill: training {} forest(s) of {} trees on {}", 1 + synthetic.len(), args.trees, dataset.name);
+    }
+    let table = evaluator.run(&synthetic)?;
+    let text = match args.format {
+        ReportFormat::Text => table.to_text(),
+        ReportFormat::Md => table.to_markdown(),
+        ReportFormat::Html => table.to_html(),
+        ReportFormat::Json => table.to_json()?,
+    };
+    write_output(args.out.as_deref(), &text)?;
+    if let Some(path) = &args.plot {
+        use fairdistill::report::Render;
+        let svg = table.svg().ok_or_else(|| fairdistill::Error::Empty { what: "nothing to plot".into() })?;
+        std::fs::write(path, svg).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+    }
+    Ok(())
+}

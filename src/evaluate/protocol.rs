@@ -1,0 +1,131 @@
+//! Train a random forest on real or synthetic rows, test it on the real test rows, and measure
+//! utility and fairness (the papers' TRTR / TSTR protocol).
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{utility, AuditParams, FairnessAudit, Value};
+use crate::data::{Dataset, Encoder, Table};
+use crate::error::{Error, Result};
+use crate::forest::{RandomForest, RandomForestParams};
+
+/// Settings of an evaluation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationParams {
+    pub forest: RandomForestParams,
+}
+
+/// One training source's row: utility and fairness of its forest on the real test set. The keys
+/// are the JSON contract of `fairdistill evaluate` (docs/CLI.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationRow {
+    /// `real` for TRTR, else the synthetic source's name.
+    pub source: String,
+    pub n_train: usize,
+    pub accuracy: Value,
+    pub precision: Value,
+    pub recall: Value,
+    pub f1: Value,
+    /// From the forest's probability (the mean of the trees' leaf shares).
+    pub roc_auc: Value,
+    /// Between groups of the sensitive columns, on the real test rows.
+    pub demographic_parity_ratio: Value,
+    /// Between groups, worst case of the TPR and FPR ratios.
+    pub equalized_odds_ratio: Value,
+    pub demographic_parity_difference: Value,
+    pub equalized_odds_difference: Value,
+}
+
+/// The utility-and-fairness table: one row per training source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub dataset: String,
+    pub sensitive: Vec<String>,
+    pub n_test: usize,
+    pub rows: Vec<EvaluationRow>,
+    pub params: EvaluationParams,
+}
+
+/// Evaluates training sources against one dataset's real test set. The encoder is fitted on the
+/// real training rows and encodes every source the same way.
+///
+/// ```no_run
+/// use fairdistill::data::{load_builtin, LoadOptions};
+/// use fairdistill::evaluate::{EvaluationParams, Evaluator};
+/// let adult = load_builtin("adult", &LoadOptions::default())?;
+/// let ev = Evaluator::new(&adult, EvaluationParams::default())?;
+/// let table = ev.run(&[])?;            // the TRTR row only
+/// println!("{table}");
+/// # Ok::<(), fairdistill::Error>(())
+/// ```
+pub struct Evaluator<'a> {
+    dataset: &'a Dataset,
+    encoder: Encoder,
+    x_test: Array2<f64>,
+    params: EvaluationParams,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(dataset: &'a Dataset, params: EvaluationParams) -> Result<Self> {
+        params.forest.check()?;
+        let encoder = Encoder::fit(&dataset.train)?;
+        let x_test = encoder.transform(&dataset.test)?;
+        Ok(Evaluator { dataset, encoder, x_test, params })
+    }
+
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// Train on `train` (real or synthetic, with the real schema), test on the real test rows.
+    pub fn evaluate(&self, source: &str, train: &Table) -> Result<EvaluationRow> {
+        if train.schema().columns != self.dataset.train.schema().columns {
+            let want: Vec<String> = self.dataset.train.column_names();
+            let missing: Vec<&String> = want.iter().filter(|c| train.column(c).is_err()).collect();
+            return Err(Error::Schema(format!(
+                "source `{source}` does not have the dataset's columns{}",
+                if missing.is_empty() { String::from(" (kinds or order differ)") } else { format!("; missing: {missing:?}") }
+            )));
+        }
+        let x = self.encoder.transform(train)?;
+        let forest = RandomForest::fit(&self.params.forest, x.view(), train.label())?;
+        let proba = forest.predict_positive_proba(self.x_test.view())?;
+        let y_pred: Vec<u8> = forest.predict_classes(self.x_test.view())?.into_iter().map(|c| c as u8).collect();
+        let y_true = self.dataset.test.label();
+        let u = utility(y_true, &y_pred, &proba)?;
+        let sens = self.dataset.test.sensitive_columns();
+        let mut audit = FairnessAudit::new(y_true, &y_pred).params(AuditParams::default().n_boot(0));
+        for (name, col) in self.dataset.test.sensitive_names().iter().zip(&sens) {
+            audit = audit.sensitive(name, col);
+        }
+        let a = audit.run()?;
+        Ok(EvaluationRow {
+            source: source.to_string(),
+            n_train: train.n_rows(),
+            accuracy: u.accuracy,
+            precision: u.precision,
+            recall: u.recall,
+            f1: u.f1,
+            roc_auc: u.roc_auc,
+            demographic_parity_ratio: a.demographic_parity_ratio,
+            equalized_odds_ratio: a.equalized_odds_ratio,
+            demographic_parity_difference: a.demographic_parity_difference,
+            equalized_odds_difference: a.equalized_odds_difference,
+        })
+    }
+
+    /// The TRTR row (`real`) followed by one TSTR row per synthetic source.
+    pub fn run(&self, synthetic: &[(String, Table)]) -> Result<Evaluation> {
+        let mut rows = vec![self.evaluate("real", &self.dataset.train)?];
+        for (name, table) in synthetic {
+            rows.push(self.evaluate(name, table)?);
+        }
+        Ok(Evaluation {
+            dataset: self.dataset.name.clone(),
+            sensitive: self.dataset.test.sensitive_names().to_vec(),
+            n_test: self.dataset.test.n_rows(),
+            rows,
+            params: self.params.clone(),
+        })
+    }
+}

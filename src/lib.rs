@@ -21,7 +21,10 @@ pub mod data;
 pub mod device;
 pub mod evaluate;
 pub mod forest;
+pub mod methods;
+pub mod nn;
 pub mod report;
+pub mod studies;
 mod error;
 
 pub use audit::{AuditParams, AuditReport, FairnessAudit};

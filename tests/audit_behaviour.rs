@@ -160,4 +160,5 @@ fn public_audit_types_are_send_and_sync() {
     check::<fairdistill::audit::AuditReport>();
     check::<fairdistill::audit::MulticlassReport>();
     check::<fairdistill::audit::FairnessAudit<'static>>();
+    check::<fairdistill::audit::QualityReport>();
 }

@@ -33,10 +33,28 @@ fn describe_adult_json_contract() {
 }
 
 #[test]
-fn no_command_runs_the_main_job() {
-    let (code, stdout, stderr) = fairdistill(&["--quiet"]);
+fn reproduce_fair4free_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&[
+        "--quiet", "reproduce", "fair4free", "--dataset", "german", "--quick", "--epochs", "2", "--no-sweep", "--out", out,
+    ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("30162 train / 15060 test"), "{stdout}");
+    for method in ["real", "vae-unfair", "fair-teacher", "fair4free", "constant majority class"] {
+        assert!(stdout.contains(method), "{method} missing: {stdout}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("fair4free-german-sex.json")).unwrap()).unwrap();
+    assert!(json["command"].as_str().unwrap().contains("reproduce fair4free"));
+    let rows = json["rows"].as_array().unwrap();
+    let methods: Vec<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(&methods[..4], ["real", "vae-unfair", "fair-teacher", "fair4free"]);
+    for key in ["accuracy", "f1", "recall", "demographic_parity_ratio", "equalized_odds_ratio", "density", "coverage"] {
+        assert!(rows[3][key]["mean"].is_number() && rows[3][key]["std"].is_number(), "{key}: {}", rows[3][key]);
+    }
+    assert!(json.get("paper").is_some());
+    let md = std::fs::read_to_string(dir.path().join("fair4free-german-sex.md")).unwrap();
+    assert!(md.starts_with("<!-- produced by: "), "{md}");
 }
 
 #[test]
@@ -158,4 +176,47 @@ fn audit_bad_inputs_are_one_line_errors() {
     let (code, _, stderr) = fairdistill(&["audit", "--input", one.to_str().unwrap(), "--y-true", "y", "--y-pred", "p", "--sensitive", "sex"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("single group"), "{stderr}");
+}
+
+#[test]
+fn quality_json_contract_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut real = String::from("age,city,score\n");
+    let mut synth = String::from("age,city,score\n");
+    for i in 0..80 {
+        real.push_str(&format!("{},{},{:.2}\n", 20 + i % 37, ["a", "b", "c"][i % 3], (i % 11) as f64 / 10.0));
+        synth.push_str(&format!("{},{},{:.2}\n", 22 + i % 31, ["a", "b", "c"][(i + 1) % 3], (i % 7) as f64 / 10.0));
+    }
+    let r = dir.path().join("real.csv");
+    let s = dir.path().join("synth.csv");
+    std::fs::write(&r, &real).unwrap();
+    std::fs::write(&s, &synth).unwrap();
+    let (r, s) = (r.to_str().unwrap(), s.to_str().unwrap());
+    let (code, stdout, stderr) = fairdistill(&["quality", "--real", r, "--synthetic", s, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in ["precision", "recall", "density", "coverage"] {
+        let x = v[key].as_f64().unwrap();
+        assert!(x >= 0.0, "{key} = {x}");
+    }
+    assert_eq!((v["k"].as_u64(), v["n_real"].as_u64(), v["n_synthetic"].as_u64()), (Some(5), Some(80), Some(80)));
+    // The same file against itself: every measure is 1.
+    let (_, stdout, _) = fairdistill(&["quality", "--real", r, "--synthetic", r, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["coverage"].as_f64(), Some(1.0));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "age,city\n1,a\n").unwrap();
+    let unseen = dir.path().join("unseen.csv");
+    std::fs::write(&unseen, synth.replacen(",a,", ",zz,", 1)).unwrap();
+    for (args, expected) in [
+        (vec!["quality", "--real", r, "--synthetic", bad.to_str().unwrap()], "column `score` not found"),
+        (vec!["quality", "--real", r, "--synthetic", s, "--k", "0"], "k"),
+        (vec!["quality", "--real", r, "--synthetic", unseen.to_str().unwrap()], "category `zz`"),
+    ] {
+        let (code, _, stderr) = fairdistill(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(!stderr.contains("panicked") && stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
 }

@@ -86,7 +86,7 @@ fn synthetic_tables_must_match_the_real_schema() {
     german.train.select_rows(&(0..40).collect::<Vec<_>>()).write_csv(&mut buf).unwrap();
     let good = String::from_utf8(buf).unwrap();
     let synth = parse_table_like(good.as_bytes(), "synth.csv", &german.train).unwrap();
-    let ev = Evaluator::new(&german, EvaluationParams { forest: RandomForestParams::default().n_trees(10) }).unwrap();
+    let ev = Evaluator::new(&german, EvaluationParams { forest: RandomForestParams::default().n_trees(10), ..EvaluationParams::default() }).unwrap();
     let table = ev.run(&[("synth".into(), synth)]).unwrap();
     assert_eq!(table.rows.len(), 2);
     assert_eq!(table.rows[1].n_train, 40);

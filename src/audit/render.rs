@@ -163,9 +163,9 @@ impl Render for AuditReport {
 crate::impl_renderers!(AuditReport);
 
 impl AuditReport {
-    /// The per-group bar chart (selection rate, TPR, FPR, with bootstrap error bars) as SVG.
-    pub fn group_chart_svg(&self) -> crate::Result<String> {
-        self.svg().ok_or_else(|| crate::Error::Empty { what: "no groups to chart".into() })
+    /// The per-group bar chart (selection rate, TPR, FPR, with bootstrap error bars).
+    pub fn group_chart(&self) -> crate::Result<crate::report::Svg> {
+        self.svg().map(crate::report::Svg).ok_or_else(|| crate::Error::Empty { what: "no groups to chart".into() })
     }
 }
 
@@ -207,3 +207,21 @@ impl Render for MulticlassReport {
 }
 
 crate::impl_renderers!(MulticlassReport);
+
+impl Render for crate::audit::QualityReport {
+    fn title(&self) -> String {
+        format!("Synthetic-data quality: {} real x {} synthetic rows, k = {}", self.n_real, self.n_synthetic, self.k)
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let mut t = ReportTable::new("Precision, recall, density, coverage (Naeem et al. 2020)", ["measure", "value", "ideal", "meaning"]);
+        t.row(["precision".to_string(), format!("{:.4}", self.precision), "1".into(), "synthetic rows inside the real manifold".into()]);
+        t.row(["recall".to_string(), format!("{:.4}", self.recall), "1".into(), "real rows inside the synthetic manifold".into()]);
+        t.row(["density".to_string(), format!("{:.4}", self.density), "1".into(), "real neighbourhoods around a synthetic row, / k (can exceed 1)".into()]);
+        t.row(["coverage".to_string(), format!("{:.4}", self.coverage), "1".into(), "real rows with a synthetic row among their k neighbours".into()]);
+        t.align[3] = crate::report::Align::Left;
+        vec![t]
+    }
+}
+
+crate::impl_renderers!(crate::audit::QualityReport);

@@ -100,10 +100,6 @@ impl Default for DatasetOptions {
 }
 
 impl DatasetArgs {
-    pub fn builtin(name: &str) -> Self {
-        DatasetArgs { dataset: name.into(), options: DatasetOptions::default() }
-    }
-
     pub fn load(&self) -> Result<Dataset> {
         self.options.load(&self.dataset)
     }

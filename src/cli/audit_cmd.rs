@@ -98,7 +98,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
     };
     write_output(args.out.as_deref(), &text)?;
     if let Some(path) = &args.plot {
-        std::fs::write(path, report.group_chart_svg()?).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+        report.group_chart()?.save(path)?;
     }
     Ok(())
 }

@@ -25,16 +25,6 @@ pub struct DescribeArgs {
     pub format: OutputFormat,
 }
 
-impl DataCommand {
-    /// What `fairdistill` with no command runs.
-    pub fn default_job(format: OutputFormat) -> Self {
-        DataCommand::Describe(DescribeArgs {
-            dataset: DatasetArgs::builtin("adult"),
-            format,
-        })
-    }
-}
-
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
         DataCommand::List { format } => {

@@ -25,6 +25,9 @@ pub struct EvaluateArgs {
     /// Seed of the forest.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Leave the sensitive columns out of the forest's features.
+    #[arg(long)]
+    pub hide_sensitive: bool,
     #[command(flatten)]
     pub options: DatasetOptions,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -39,7 +42,10 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
     let dataset = args.options.load(&args.dataset)?;
-    let params = EvaluationParams { forest: RandomForestParams::default().n_trees(args.trees).seed(args.seed) };
+    let params = EvaluationParams {
+        forest: RandomForestParams::default().n_trees(args.trees).seed(args.seed),
+        forest_sees_sensitive: !args.hide_sensitive,
+    };
     let evaluator = Evaluator::new(&dataset, params)?;
     let mut synthetic = Vec::new();
     for path in &args.train_on {
@@ -58,9 +64,7 @@ pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
     };
     write_output(args.out.as_deref(), &text)?;
     if let Some(path) = &args.plot {
-        use fairdistill::report::Render;
-        let svg = table.svg().ok_or_else(|| fairdistill::Error::Empty { what: "nothing to plot".into() })?;
-        std::fs::write(path, svg).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+        table.chart()?.save(path)?;
     }
     Ok(())
 }

@@ -4,12 +4,14 @@ mod args;
 mod audit_cmd;
 mod data_cmd;
 mod evaluate_cmd;
+mod progress;
+mod quality_cmd;
+mod reproduce_cmd;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cli::args::OutputFormat;
 use crate::cli::data_cmd::DataCommand;
 
 /// Fair synthetic data, knowledge distillation and fairness auditing.
@@ -32,8 +34,13 @@ enum Command {
     Data(DataCommand),
     /// Audit predictions in a CSV file: group fairness, AIM-Fair cells, individual fairness.
     Audit(audit_cmd::AuditArgs),
+    /// Precision, recall, density and coverage of synthetic rows against real rows.
+    Quality(quality_cmd::QualityArgs),
     /// Random forest trained on real (TRTR) or synthetic (TSTR) rows, tested on the real test set.
     Evaluate(evaluate_cmd::EvaluateArgs),
+    /// Reproduce a paper's study and write its report (our numbers beside the paper's).
+    #[command(subcommand)]
+    Reproduce(reproduce_cmd::ReproduceCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -42,11 +49,13 @@ pub fn main() -> ExitCode {
         Some(Command::Data(cmd)) => data_cmd::run(cmd),
         Some(Command::Audit(args)) => audit_cmd::run(args),
         Some(Command::Evaluate(args)) => evaluate_cmd::run(args, cli.quiet),
+        Some(Command::Quality(args)) => quality_cmd::run(args),
+        Some(Command::Reproduce(cmd)) => reproduce_cmd::run(cmd, cli.quiet),
         None => {
             if !cli.quiet {
-                eprintln!("fairdistill: no command given; describing the embedded Adult data (see `fairdistill --help`)");
+                eprintln!("fairdistill: no command given; running `fairdistill reproduce fair4free --dataset adult --quick --no-write` (see `fairdistill --help`)");
             }
-            data_cmd::run(DataCommand::default_job(OutputFormat::Text))
+            reproduce_cmd::fair4free(reproduce_cmd::Fair4FreeArgs::main_job(), cli.quiet)
         }
     };
     match result {

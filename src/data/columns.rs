@@ -6,6 +6,7 @@ use std::path::Path;
 use ndarray::Array2;
 
 use crate::data::reader::{read_delimited, RawRows, ReadOptions};
+use crate::data::table::Column;
 use crate::error::{Error, Result};
 
 /// A CSV file (with a header line) read as text, ready to hand out typed columns.
@@ -82,6 +83,24 @@ impl CsvColumns {
                 Ok(x) if x.is_finite() => Ok(x),
                 Ok(_) => Err(self.parse_err(line, format!("column `{name}`: `{v}` is not a finite number"))),
                 Err(_) => Err(self.parse_err(line, format!("column `{name}`: `{v}` is not a number"))),
+            })
+            .collect()
+    }
+
+    /// Typed columns: numeric when every cell parses as a finite number (unless listed in
+    /// `categorical`), else categorical. Empty cells are an error naming the line.
+    pub fn typed_columns<S: AsRef<str>>(&self, names: &[S], categorical: &[String]) -> Result<Vec<Column>> {
+        names
+            .iter()
+            .map(|n| {
+                let n = n.as_ref();
+                let text = self.strings(n)?;
+                if let Some((i, _)) = text.iter().enumerate().find(|(_, v)| v.is_empty()) {
+                    return Err(self.parse_err(self.raw.rows[i].0, format!("column `{n}` is empty")));
+                }
+                let numeric = !categorical.iter().any(|c| c == n)
+                    && text.iter().all(|v| v.parse::<f64>().map_or(false, f64::is_finite));
+                Ok(if numeric { Column::numeric(n, self.numbers(n)?) } else { Column::categorical(n, text) })
             })
             .collect()
     }

@@ -61,7 +61,8 @@ impl ColumnEncoding {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Encoder {
     columns: Vec<ColumnEncoding>,
-    label: crate::data::table::LabelSpec,
+    /// The label of the fitted table (`None` for an encoder fitted on bare columns).
+    label: Option<crate::data::table::LabelSpec>,
 }
 
 impl Encoder {
@@ -72,8 +73,17 @@ impl Encoder {
                 what: "cannot fit an encoder on a table with no rows".into(),
             });
         }
-        let columns = table
-            .columns()
+        let mut enc = Self::fit_columns(table.columns())?;
+        enc.label = Some(table.label_spec().clone());
+        Ok(enc)
+    }
+
+    /// Learns levels and moments from bare columns (no label; [`Encoder::inverse`] then errs).
+    pub fn fit_columns(columns: &[Column]) -> Result<Self> {
+        if columns.is_empty() || columns[0].data.is_empty() {
+            return Err(Error::Empty { what: "cannot fit an encoder on no columns or no rows".into() });
+        }
+        let columns = columns
             .iter()
             .map(|c| match &c.data {
                 ColumnData::Numeric(v) => {
@@ -99,10 +109,7 @@ impl Encoder {
                 }
             })
             .collect();
-        Ok(Encoder {
-            columns,
-            label: table.label_spec().clone(),
-        })
+        Ok(Encoder { columns, label: None })
     }
 
     /// The encodings, in column order.
@@ -148,15 +155,24 @@ impl Encoder {
     /// Encodes a table with the same columns (by name and kind) as the fitted one. A category not
     /// seen at fit time is an [`Error::UnseenCategory`].
     pub fn transform(&self, table: &Table) -> Result<Array2<f64>> {
-        let n = table.n_rows();
+        self.transform_columns(table.columns())
+    }
+
+    /// Encodes bare columns (found by name) like [`Encoder::transform`].
+    pub fn transform_columns(&self, columns: &[Column]) -> Result<Array2<f64>> {
+        let n = columns.first().map_or(0, |c| c.data.len());
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         let mut out = Array2::<f64>::zeros((n, self.width()));
         let mut start = 0;
         for enc in &self.columns {
-            let col = table.column(enc.name()).map_err(|_| Error::ColumnMissing {
+            let col = columns.iter().find(|c| c.name == enc.name()).ok_or_else(|| Error::ColumnMissing {
                 source_name: "table to encode".into(),
                 name: enc.name().to_string(),
-                available: table.column_names().join(", "),
+                available: names.join(", "),
             })?;
+            if col.data.len() != n {
+                return Err(Error::LengthMismatch { what: format!("column `{}`", col.name), expected: n, got: col.data.len() });
+            }
             match (enc, &col.data) {
                 (ColumnEncoding::Numeric { mean, std, .. }, ColumnData::Numeric(v)) => {
                     for (r, x) in v.iter().enumerate() {
@@ -251,7 +267,7 @@ impl Encoder {
         Table::new(
             columns,
             label.to_vec(),
-            self.label.clone(),
+            self.label.clone().ok_or_else(|| Error::Schema("this encoder was fitted without a label: it cannot rebuild a table".into()))?,
             sensitive.iter().map(|s| s.as_ref().to_string()).collect(),
         )
     }

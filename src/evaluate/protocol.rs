@@ -10,9 +10,18 @@ use crate::error::{Error, Result};
 use crate::forest::{RandomForest, RandomForestParams};
 
 /// Settings of an evaluation.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationParams {
     pub forest: RandomForestParams,
+    /// Whether the forest's features include the sensitive columns. Default true (as the
+    /// scikit-learn baseline and the papers' evaluations: all columns but the label).
+    pub forest_sees_sensitive: bool,
+}
+
+impl Default for EvaluationParams {
+    fn default() -> Self {
+        EvaluationParams { forest: RandomForestParams::default(), forest_sees_sensitive: true }
+    }
 }
 
 /// One training source's row: utility and fairness of its forest on the real test set. The keys
@@ -34,6 +43,10 @@ pub struct EvaluationRow {
     pub equalized_odds_ratio: Value,
     pub demographic_parity_difference: Value,
     pub equalized_odds_difference: Value,
+    /// Recall and F1 with the majority class of the real test set as the positive class (the
+    /// polarity some papers use, e.g. y = 1 for `<=50K` on Adult), for comparison.
+    pub majority_class_recall: Value,
+    pub majority_class_f1: Value,
 }
 
 /// The utility-and-fairness table: one row per training source.
@@ -61,6 +74,8 @@ pub struct Evaluation {
 pub struct Evaluator<'a> {
     dataset: &'a Dataset,
     encoder: Encoder,
+    /// Encoded columns the forest sees.
+    columns: Vec<usize>,
     x_test: Array2<f64>,
     params: EvaluationParams,
 }
@@ -69,8 +84,15 @@ impl<'a> Evaluator<'a> {
     pub fn new(dataset: &'a Dataset, params: EvaluationParams) -> Result<Self> {
         params.forest.check()?;
         let encoder = Encoder::fit(&dataset.train)?;
-        let x_test = encoder.transform(&dataset.test)?;
-        Ok(Evaluator { dataset, encoder, x_test, params })
+        let mut hidden = Vec::new();
+        if !params.forest_sees_sensitive {
+            for name in dataset.train.sensitive_names() {
+                hidden.extend(encoder.column_range(name)?);
+            }
+        }
+        let columns: Vec<usize> = (0..encoder.width()).filter(|c| !hidden.contains(c)).collect();
+        let x_test = encoder.transform(&dataset.test)?.select(ndarray::Axis(1), &columns);
+        Ok(Evaluator { dataset, encoder, columns, x_test, params })
     }
 
     pub fn encoder(&self) -> &Encoder {
@@ -87,7 +109,7 @@ impl<'a> Evaluator<'a> {
                 if missing.is_empty() { String::from(" (kinds or order differ)") } else { format!("; missing: {missing:?}") }
             )));
         }
-        let x = self.encoder.transform(train)?;
+        let x = self.encoder.transform(train)?.select(ndarray::Axis(1), &self.columns);
         let forest = RandomForest::fit(&self.params.forest, x.view(), train.label())?;
         let proba = forest.predict_positive_proba(self.x_test.view())?;
         let y_pred: Vec<u8> = forest.predict_classes(self.x_test.view())?.into_iter().map(|c| c as u8).collect();
@@ -99,6 +121,11 @@ impl<'a> Evaluator<'a> {
             audit = audit.sensitive(name, col);
         }
         let a = audit.run()?;
+        // The other polarity: the majority class of the real test set as positive.
+        let majority = (y_true.iter().filter(|&&y| y == 1).count() * 2 >= y_true.len()) as u8;
+        let flip = |v: &[u8]| -> Vec<u8> { v.iter().map(|&y| (y == majority) as u8).collect() };
+        let flipped_scores: Vec<f64> = proba.iter().map(|p| if majority == 1 { *p } else { 1.0 - p }).collect();
+        let um = utility(&flip(y_true), &flip(&y_pred), &flipped_scores)?;
         Ok(EvaluationRow {
             source: source.to_string(),
             n_train: train.n_rows(),
@@ -111,6 +138,8 @@ impl<'a> Evaluator<'a> {
             equalized_odds_ratio: a.equalized_odds_ratio,
             demographic_parity_difference: a.demographic_parity_difference,
             equalized_odds_difference: a.equalized_odds_difference,
+            majority_class_recall: um.recall,
+            majority_class_f1: um.f1,
         })
     }
 

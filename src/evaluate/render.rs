@@ -58,3 +58,10 @@ impl Render for Evaluation {
 }
 
 crate::impl_renderers!(Evaluation);
+
+impl Evaluation {
+    /// Bar chart of accuracy, F1, recall, DPR and EOR by training source.
+    pub fn chart(&self) -> crate::Result<crate::report::Svg> {
+        self.svg().map(crate::report::Svg).ok_or_else(|| crate::Error::Empty { what: "no rows to chart".into() })
+    }
+}

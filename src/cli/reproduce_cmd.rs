@@ -1,0 +1,116 @@
+//! `fairdistill reproduce fair4free`: the reproduction report.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use fairdistill::studies::{reproduce_fair4free, Fair4FreeStudyParams};
+use fairdistill::Result;
+
+use crate::cli::args::DatasetOptions;
+use crate::cli::progress::bar;
+
+#[derive(Subcommand, Debug)]
+pub enum ReproduceCommand {
+    /// Fair4Free: fair VAE teacher, data-free student; TSTR utility and fairness, density and
+    /// coverage, our numbers beside the paper's.
+    Fair4free(Fair4FreeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct Fair4FreeArgs {
+    /// adult, compas or german.
+    #[arg(long, default_value = "adult")]
+    pub dataset: String,
+    /// Seeds (each trains its own models and forests).
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// The short configuration of `cargo run --release` (1 seed, 15 epochs, no beta sweep).
+    #[arg(long)]
+    pub quick: bool,
+    /// Skip the beta sweep.
+    #[arg(long)]
+    pub no_sweep: bool,
+    /// Teacher epochs (default: 15 quick, 20 otherwise).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Leave the sensitive columns out of the forest's features.
+    #[arg(long)]
+    pub hide_sensitive: bool,
+    /// Folder for fair4free-<dataset>-<sensitive>.{md,html,json}.
+    #[arg(long, default_value = "audits")]
+    pub out: PathBuf,
+    /// Print the table only; write no files.
+    #[arg(long)]
+    pub no_write: bool,
+    #[command(flatten)]
+    pub options: DatasetOptions,
+}
+
+impl Fair4FreeArgs {
+    /// What `fairdistill` with no command runs: the quick Adult / sex reproduction, printed.
+    pub fn main_job() -> Self {
+        Fair4FreeArgs {
+            dataset: "adult".into(),
+            seeds: None,
+            quick: true,
+            no_sweep: true,
+            epochs: None,
+            hide_sensitive: false,
+            out: PathBuf::from("audits"),
+            no_write: true,
+            options: DatasetOptions::default(),
+        }
+    }
+}
+
+pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
+    match cmd {
+        ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
+    }
+}
+
+pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
+    let dataset = args.options.load(&args.dataset)?;
+    let mut p = if args.quick { Fair4FreeStudyParams::quick() } else { Fair4FreeStudyParams::full() };
+    if let Some(s) = args.seeds {
+        p.seeds = s;
+    }
+    if let Some(e) = args.epochs {
+        p.model.epochs = e;
+        p.model.student_epochs = e;
+    }
+    if args.no_sweep {
+        p.sweep.clear();
+    }
+    p.forest_sees_sensitive = !args.hide_sensitive;
+    let command = std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ");
+    let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
+    let total = per_model * (2 * p.seeds as u64 + p.sweep.len() as u64);
+    let progress = bar(total, "training", quiet);
+    let report = reproduce_fair4free(&dataset, &p, &command, &mut |what, e| {
+        progress.set_message(format!("{what}: {}", e.stage));
+        if let Some(d) = e.heldout_dcor_sq {
+            progress.set_prefix(format!("loss {:.3} dCor² {:.4}", e.loss, d));
+        }
+        progress.inc(1);
+    })?;
+    progress.finish_and_clear();
+    print!("{}", report.to_text());
+    if !args.no_write {
+        std::fs::create_dir_all(&args.out).map_err(|e| fairdistill::Error::Io { path: args.out.clone(), source: e })?;
+        let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
+        let header = format!("<!-- produced by: {} -->\n\n", report.command);
+        for (ext, text) in [
+            ("md", format!("{header}Command: `{}`\n\n{}", report.command, report.to_markdown())),
+            ("html", format!("{header}<p>Command: <code>{}</code></p>\n{}", fairdistill::report::html_escape(&report.command), report.to_html())),
+            ("json", report.to_json()?),
+        ] {
+            let path = args.out.join(format!("{stem}.{ext}"));
+            std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+        }
+        if !quiet {
+            eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", args.out.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! One folder per method: its params, its training and its generation.
+
+pub mod fair4free;

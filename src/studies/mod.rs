@@ -1,0 +1,9 @@
+//! The reproductions: each composes data, methods, forest and audit into a report that carries the
+//! paper's numbers beside ours.
+
+mod fair4free;
+mod fair4free_render;
+
+pub use fair4free::{
+    reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
+};

@@ -1,6 +1,6 @@
 //! Fair4Free on the embedded Adult, one configuration, printed as a TSTR table.
 //!
-//! `cargo run --release --example fair4free_adult -- [EPOCHS] [BETA_LOG10|none] [BATCH]`
+//! `cargo run --release --example fair4free_adult -- [EPOCHS] [BETA_LOG10|none] [BATCH] [KL_WEIGHT]`
 
 use std::time::Instant;
 
@@ -18,7 +18,8 @@ fn main() -> fairdistill::Result<()> {
     };
     let adult = load_builtin("adult", &LoadOptions::default())?;
     let batch: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(512);
-    let params = Fair4FreeParams::default().epochs(epochs).student_epochs(epochs).beta_log10(beta).batch_size(batch);
+    let kl: f64 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1.0);
+    let params = Fair4FreeParams::default().epochs(epochs).student_epochs(epochs).beta_log10(beta).batch_size(batch).kl_weight(kl);
     let t = Instant::now();
     let model = Fair4Free::fit(&params, &adult.train, &mut |e| {
         eprintln!("{} {}/{} loss {:.4} kl {:.4} pen {:.4} dcor {:?}", e.stage, e.epoch, e.epochs, e.loss, e.kl, e.penalty, e.heldout_dcor_sq)

@@ -220,3 +220,29 @@ fn quality_json_contract_and_errors() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     }
 }
+
+#[test]
+fn train_generate_evaluate_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let csv = dir.path().join("synth.csv");
+    let (m, c) = (model.to_str().unwrap(), csv.to_str().unwrap());
+    let (code, _, stderr) = fairdistill(&["--quiet", "train", "fair4free", "--dataset", "german", "--model", m, "--epochs", "2"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(model.join("model.safetensors").exists() && model.join("model.json").exists());
+    let (code, _, stderr) = fairdistill(&["--quiet", "generate", "--model", m, "--n", "120", "--seed", "3", "--out", c]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 121);
+    assert!(text.starts_with("checking_status,duration,"));
+    let (code, stdout, stderr) = fairdistill(&["--quiet", "evaluate", "--dataset", "german", "--train-on", c, "--trees", "10", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["rows"][1]["source"], "synth");
+    for key in ["accuracy", "precision", "recall", "f1", "roc_auc", "demographic_parity_ratio", "equalized_odds_ratio", "demographic_parity_difference", "equalized_odds_difference"] {
+        assert!(v["rows"][1].get(key).is_some(), "{key}");
+    }
+    let (code, _, stderr) = fairdistill(&["generate", "--model", dir.path().join("none").to_str().unwrap(), "--n", "5", "--out", c]);
+    assert_ne!(code, 0);
+    assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
+}

@@ -85,3 +85,19 @@ fn bad_settings_are_errors() {
     let err = Fair4Free::fit(&tiny(), &one_group, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("single group"), "{err}");
 }
+
+#[test]
+fn a_saved_model_loads_and_generates_the_same_rows() {
+    let t = leaky_table(300);
+    let mut m = Fair4Free::fit(&tiny().epochs(3).seed(2), &t, &mut |_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    m.save(dir.path()).unwrap();
+    let loaded = Fair4Free::load(dir.path()).unwrap();
+    assert_eq!(
+        m.generate(200, 7, LatentSource::Student).unwrap(),
+        loaded.generate(200, 7, LatentSource::Student).unwrap()
+    );
+    std::fs::write(dir.path().join("model.json"), "{}").unwrap();
+    assert!(Fair4Free::load(dir.path()).is_err());
+    assert!(matches!(Fair4Free::load(&dir.path().join("nope")), Err(Error::Io { .. })));
+}

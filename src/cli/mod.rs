@@ -4,6 +4,7 @@ mod args;
 mod audit_cmd;
 mod data_cmd;
 mod evaluate_cmd;
+mod model_cmd;
 mod progress;
 mod quality_cmd;
 mod reproduce_cmd;
@@ -38,6 +39,11 @@ enum Command {
     Quality(quality_cmd::QualityArgs),
     /// Random forest trained on real (TRTR) or synthetic (TSTR) rows, tested on the real test set.
     Evaluate(evaluate_cmd::EvaluateArgs),
+    /// Train a generator and save it to a model folder.
+    #[command(subcommand)]
+    Train(model_cmd::TrainCommand),
+    /// Generate synthetic rows (original columns) from a saved model.
+    Generate(model_cmd::GenerateArgs),
     /// Reproduce a paper's study and write its report (our numbers beside the paper's).
     #[command(subcommand)]
     Reproduce(reproduce_cmd::ReproduceCommand),
@@ -51,6 +57,8 @@ pub fn main() -> ExitCode {
         Some(Command::Evaluate(args)) => evaluate_cmd::run(args, cli.quiet),
         Some(Command::Quality(args)) => quality_cmd::run(args),
         Some(Command::Reproduce(cmd)) => reproduce_cmd::run(cmd, cli.quiet),
+        Some(Command::Train(cmd)) => model_cmd::train(cmd, cli.quiet),
+        Some(Command::Generate(args)) => model_cmd::generate(args, cli.quiet),
         None => {
             if !cli.quiet {
                 eprintln!("fairdistill: no command given; running `fairdistill reproduce fair4free --dataset adult --quick --no-write` (see `fairdistill --help`)");

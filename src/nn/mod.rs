@@ -4,11 +4,13 @@
 
 mod adam;
 mod dense;
+mod io;
 mod mlp;
 mod params;
 
 pub use adam::Adam;
 pub use dense::{Dense, Matrix, Vector};
+pub use io::{load_params, save_params};
 pub use mlp::{Mlp, MlpConfig};
 pub use params::{ParamMut, Trainable};
 

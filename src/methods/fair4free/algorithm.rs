@@ -132,7 +132,7 @@ impl Fair4Free {
                 let s = one_hot(&dev, &g, k);
                 let centred = (beta > 0.0).then(|| centred_constant(&dev, &s.as_vec(), rows.len(), k));
                 let pen_arg = centred.as_ref().map(|(bs, var)| (bs, *var, beta));
-                let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg);
+                let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg, params.kl_weight as f32);
                 if !loss.array().is_finite() {
                     return Err(Error::NonFinite { what: format!("teacher loss at epoch {epoch}"), index: nb });
                 }
@@ -259,8 +259,9 @@ impl Fair4Free {
 
     /// Generates `n` synthetic rows with the original columns: latent from the student (or the
     /// prior), group from the training marginal (or balanced), features decoded from [z, s]
-    /// (one-hot blocks to their arg-max level, numerics unscaled), label drawn from the head's
-    /// probability given z alone.
+    /// (each categorical level the decoder's arg-max, or drawn from its softmax with
+    /// `categorical_temperature` > 0; numerics at the decoder's mean, unscaled), label drawn from
+    /// the head's probability given z alone.
     pub fn generate(&self, n: usize, seed: u64, source: LatentSource) -> Result<Table> {
         if n == 0 {
             return Err(Error::invalid("n", 0, "generate at least one row"));
@@ -299,8 +300,32 @@ impl Fair4Free {
             let w = self.layout.x_width();
             for i in 0..m {
                 let row = start + i;
-                for (j, &c) in self.layout.x_columns.iter().enumerate() {
-                    full[[row, c]] = x[i * w + j] as f64;
+                let xr = &x[i * w..(i + 1) * w];
+                for &j in &self.layout.numeric {
+                    full[[row, self.layout.x_columns[j]]] = xr[j] as f64;
+                }
+                // Each one-hot block: the arg-max level (temperature 0), or a level drawn from the
+                // decoder's softmax at the given temperature (1 = the trained likelihood).
+                let t = self.params.categorical_temperature;
+                for block in &self.layout.categorical_blocks {
+                    let logits = &xr[block.clone()];
+                    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    if t <= 0.0 {
+                        let best = logits.iter().position(|&v| v == top).unwrap_or(0);
+                        full[[row, self.layout.x_columns[block.start + best]]] = 1.0;
+                        continue;
+                    }
+                    let weights: Vec<f64> = logits.iter().map(|&v| ((v - top) as f64 / t).exp()).collect();
+                    let mut u = rng.gen::<f64>() * weights.iter().sum::<f64>();
+                    let mut pick = weights.len() - 1;
+                    for (q, wq) in weights.iter().enumerate() {
+                        if u < *wq {
+                            pick = q;
+                            break;
+                        }
+                        u -= wq;
+                    }
+                    full[[row, self.layout.x_columns[block.start + pick]]] = 1.0;
                 }
                 // The sensitive blocks: the drawn group's values, one-hot.
                 for (si, (_, range)) in self.layout.sensitive.iter().enumerate() {
@@ -322,5 +347,68 @@ impl Fair4Free {
         }
         let names: Vec<String> = self.layout.sensitive.iter().map(|(n, _)| n.clone()).collect();
         self.encoder.inverse(full.view(), &labels, &names)
+    }
+}
+
+/// What `model.json` holds beside `model.safetensors`.
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    format: String,
+    params: Fair4FreeParams,
+    layout: Layout,
+    encoder: Encoder,
+    log: Vec<EpochLog>,
+}
+
+const MODEL_FORMAT: &str = "fairdistill-fair4free-1";
+
+impl Fair4Free {
+    /// Writes the model to `dir` (created if needed): `model.json` (params, layout, encoder, log)
+    /// and `model.safetensors` (teacher, student and head parameters).
+    pub fn save(&mut self, dir: &std::path::Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let file = ModelFile {
+            format: MODEL_FORMAT.into(),
+            params: self.params.clone(),
+            layout: self.layout.clone(),
+            encoder: self.encoder.clone(),
+            log: self.log.clone(),
+        };
+        let json = dir.join("model.json");
+        std::fs::write(&json, serde_json::to_string_pretty(&file)?).map_err(|e| Error::io(&json, e))?;
+        crate::nn::save_params(
+            &mut [("teacher", &mut self.teacher), ("student", &mut self.student), ("head", &mut self.head)],
+            &dir.join("model.safetensors"),
+        )
+    }
+
+    /// Reads a model written by [`Fair4Free::save`].
+    pub fn load(dir: &std::path::Path) -> Result<Fair4Free> {
+        let json = dir.join("model.json");
+        let text = std::fs::read_to_string(&json).map_err(|e| Error::io(&json, e))?;
+        let file: ModelFile = serde_json::from_str(&text)?;
+        if file.format != MODEL_FORMAT {
+            return Err(Error::Schema(format!("{}: format `{}`, expected `{MODEL_FORMAT}`", json.display(), file.format)));
+        }
+        let p = &file.params;
+        let dev = seeded_device(p.seed);
+        let l = p.latent;
+        let mut teacher = Teacher::new(&dev, file.layout.x_width(), file.layout.n_groups(), &p.hidden, l);
+        let mut student = MlpConfig { input: l, hidden: p.student_hidden.clone(), output: l }.build(&dev);
+        let mut head = MlpConfig { input: l, hidden: p.head_hidden.clone(), output: 1 }.build(&dev);
+        crate::nn::load_params(
+            &mut [("teacher", &mut teacher), ("student", &mut student), ("head", &mut head)],
+            &dir.join("model.safetensors"),
+        )?;
+        Ok(Fair4Free {
+            params: file.params,
+            layout: file.layout,
+            encoder: file.encoder,
+            teacher,
+            student,
+            head,
+            dev,
+            log: file.log,
+        })
     }
 }

@@ -37,6 +37,9 @@ pub struct Fair4FreeParams {
     /// log10 of the penalty weight beta (the authors' scale); `None` for beta = 0 (an unfair
     /// VAE). Default Some(2.0): beta = 100, chosen by the sweep in docs/FAIR4FREE.md.
     pub beta_log10: Option<f64>,
+    /// Weight of the KL term of the teacher's loss (1 = the plain VAE evidence bound; below 1
+    /// keeps more information about x in the latent). Default 1.
+    pub kl_weight: f64,
     pub epochs: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
@@ -48,6 +51,11 @@ pub struct Fair4FreeParams {
     pub head_hidden: Vec<usize>,
     pub head_epochs: usize,
     pub group_sampling: GroupSampling,
+    /// Decoding of categorical columns at generation: 0 takes the decoder's arg-max level (the
+    /// default: the features keep the latent's information, so a classifier trained on them
+    /// recovers the label); t > 0 draws from softmax(logits / t) (more diverse rows, higher
+    /// coverage, weaker label signal; numbers in docs/FAIR4FREE.md).
+    pub categorical_temperature: f64,
     pub seed: u64,
 }
 
@@ -57,6 +65,7 @@ impl Default for Fair4FreeParams {
             hidden: vec![64],
             latent: 8,
             beta_log10: Some(2.0),
+            kl_weight: 1.0,
             epochs: 20,
             batch_size: 128,
             learning_rate: 1e-3,
@@ -66,6 +75,7 @@ impl Default for Fair4FreeParams {
             head_hidden: vec![16],
             head_epochs: 20,
             group_sampling: GroupSampling::Marginal,
+            categorical_temperature: 0.0,
             seed: 0,
         }
     }
@@ -113,6 +123,14 @@ impl Fair4FreeParams {
         self.group_sampling = g;
         self
     }
+    pub fn categorical_temperature(mut self, t: f64) -> Self {
+        self.categorical_temperature = t;
+        self
+    }
+    pub fn kl_weight(mut self, w: f64) -> Self {
+        self.kl_weight = w;
+        self
+    }
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
         self
@@ -131,6 +149,9 @@ impl Fair4FreeParams {
                 return Err(Error::invalid("beta_log10", b, "must be finite and at most 12"));
             }
         }
+        if !(self.kl_weight > 0.0 && self.kl_weight.is_finite()) {
+            return Err(Error::invalid("kl_weight", self.kl_weight, "must be finite and > 0"));
+        }
         if self.epochs == 0 {
             return Err(Error::invalid("epochs", 0, "must be at least 1"));
         }
@@ -142,6 +163,9 @@ impl Fair4FreeParams {
         }
         if self.student_hidden.contains(&0) || self.head_hidden.contains(&0) {
             return Err(Error::invalid("student_hidden", format!("{:?}", self.student_hidden), "widths must be > 0"));
+        }
+        if !(self.categorical_temperature >= 0.0 && self.categorical_temperature.is_finite()) {
+            return Err(Error::invalid("categorical_temperature", self.categorical_temperature, "must be finite and >= 0"));
         }
         if self.student_epochs == 0 || self.head_epochs == 0 {
             return Err(Error::invalid("student_epochs", self.student_epochs, "student and head need at least one epoch"));

@@ -172,7 +172,7 @@ pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks) 
     total.expect("at least the tie term") / b as f32
 }
 
-/// One batch's loss: reconstruction + KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s).
+/// One batch's loss: reconstruction + w KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s).
 ///
 /// KL = -1/2 sum (1 + log sigma^2 - mu^2 - sigma^2), averaged over rows; z = mu + sigma eps.
 pub(crate) fn teacher_loss(
@@ -182,6 +182,7 @@ pub(crate) fn teacher_loss(
     s: &Matrix,
     masks: &LossMasks,
     penalty: Option<(&Matrix, f32, f32)>,
+    kl_weight: f32,
 ) -> (Tensor<(), f32, Device, Traced>, LossParts) {
     let b = x.shape().0;
     let (mu, lv) = teacher.encode(x.leaky_trace(), s);
@@ -191,7 +192,7 @@ pub(crate) fn teacher_loss(
     let logits = teacher.decode(z, s);
     let recon = reconstruction(logits, x, masks);
     let mut parts = LossParts { recon: recon.array(), kl: kl.array(), penalty: 0.0 };
-    let mut loss = recon + kl;
+    let mut loss = recon + kl * kl_weight;
     // The penalty acts on the posterior mean: on a sampled z the encoder could hide the
     // dependence under inflated noise while mu still encodes s.
     match penalty {

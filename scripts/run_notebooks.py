@@ -1,0 +1,213 @@
+"""Headless runner of the numbered notebooks (see scripts/run-notebooks and docs/NOTEBOOKS.md).
+
+Executes every notebooks/[0-9][0-9]-*.ipynb in order with the `rust` (evcxr) kernel through
+nbclient: no Jupyter server, no browser. A notebook fails on a cell error, a dead kernel, a
+timeout (per cell or for the whole notebook), output text containing "panicked at", or when it
+showed no HTML table or no chart. Executed copies go to a scratch folder, never over the
+committed notebooks. The last line printed is `N passed, M failed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+PANIC_MARK = "panicked at"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class NotebookFailure(Exception):
+    """A notebook failed; the message names the cell."""
+
+
+def output_texts(output) -> list[tuple[str, str]]:
+    """(kind, text) pairs of one cell output: stream text, each MIME payload, tracebacks."""
+    kind = output.get("output_type")
+    found = []
+    if kind == "stream":
+        found.append(("stream", "".join(output.get("text", ""))))
+    elif kind in ("display_data", "execute_result"):
+        for mime, payload in output.get("data", {}).items():
+            text = payload if isinstance(payload, str) else "".join(payload) if isinstance(payload, list) else ""
+            found.append((mime, text))
+    elif kind == "error":
+        found.append(("error", "\n".join(output.get("traceback", [])) + "\n" + output.get("evalue", "")))
+    return found
+
+
+def describe_cell(index: int, cell) -> str:
+    first = next((line for line in cell.source.splitlines() if line.strip()), "").strip()
+    if len(first) > 70:
+        first = first[:67] + "..."
+    return f"cell {index + 1} (`{first}`)"
+
+
+def error_text(cell, exc: Exception) -> str:
+    """The kernel's error for a failed cell, ANSI colours and backtraces removed (else nbclient's
+    message)."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            parts.append(f"{output.get('ename', 'Error')}: {output.get('evalue', '')}")
+            parts.extend(output.get("traceback", [])[1:])
+        elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+            parts.append("".join(output.get("text", "")))
+    if not parts:
+        return short(str(exc))
+    lines = [line.rstrip() for line in ANSI.sub("", "\n".join(parts)).splitlines() if line.strip()]
+    kept, in_backtrace = [], False
+    for line in lines:
+        if line.strip() == "stack backtrace:":
+            in_backtrace = True
+            kept.append("  [stack backtrace left out]")
+        elif in_backtrace and re.match(r"^\s+(\d+:|at )", line):
+            continue
+        else:
+            in_backtrace = False
+            kept.append(line)
+    return short("\n".join("  " + line for line in kept))
+
+
+def short(text: str, limit: int = 1500) -> str:
+    text = text.strip("\n")
+    return text if len(text) <= limit else text[: limit // 3] + "\n  [...]\n" + text[-2 * limit // 3 :]
+
+
+def run_notebook(path: Path, kernel: str, cell_timeout: float, budget: float, out_dir: Path) -> tuple[float, str]:
+    """Executes one notebook; returns (seconds, summary) or raises NotebookFailure. The kernel's
+    own stdout and stderr (evcxr's cargo output) go to OUT_DIR/NAME.kernel.log."""
+    nb = nbformat.read(path, as_version=4)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kernel_log = open(out_dir / (path.stem + ".kernel.log"), "wb")
+    client = NotebookClient(
+        nb,
+        kernel_name=kernel,
+        timeout=cell_timeout,
+        startup_timeout=120,
+        allow_errors=False,
+        interrupt_on_timeout=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.monotonic()
+    has_table = False
+    has_chart = False
+    timings = []
+    try:
+        with client.setup_kernel(stdout=kernel_log, stderr=kernel_log):
+            reply = client.wait_for_reply(client.kc.kernel_info())
+            if reply is not None and "language_info" in reply["content"]:
+                nb.metadata["language_info"] = reply["content"]["language_info"]
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                left = budget - (time.monotonic() - start)
+                if left <= 0:
+                    raise NotebookFailure(f"notebook budget of {budget:.0f} s spent before {describe_cell(index, cell)}")
+                client.timeout = max(1, int(min(cell_timeout, left)))
+                t0 = time.monotonic()
+                try:
+                    client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                except CellTimeoutError:
+                    limit = "per-cell timeout" if client.timeout >= cell_timeout else "notebook budget"
+                    raise NotebookFailure(
+                        f"{describe_cell(index, cell)} timed out after {client.timeout} s ({limit})"
+                    ) from None
+                except DeadKernelError as e:
+                    raise NotebookFailure(f"{describe_cell(index, cell)}: the kernel died ({e})") from None
+                except CellExecutionError as e:
+                    text = error_text(cell, e)
+                    what = "panicked" if PANIC_MARK in text else "raised an error"
+                    raise NotebookFailure(f"{describe_cell(index, cell)} {what}:\n{text}") from None
+                finally:
+                    timings.append((index, time.monotonic() - t0))
+                for output in cell.get("outputs", []):
+                    for mime, text in output_texts(output):
+                        if PANIC_MARK in text:
+                            raise NotebookFailure(f"{describe_cell(index, cell)} panicked:\n{short(text)}")
+                        if mime == "text/html" and "<table" in text:
+                            has_table = True
+                        if mime == "image/svg+xml" or (mime == "text/html" and "<svg" in text):
+                            has_chart = True
+    except NotebookFailure:
+        raise
+    except DeadKernelError as e:
+        raise NotebookFailure(f"the kernel died ({e})") from None
+    except Exception as e:  # kernel start-up and protocol failures
+        raise NotebookFailure(
+            f"could not run the notebook: {type(e).__name__}: {e} (kernel log: {kernel_log.name})"
+        ) from None
+    finally:
+        kernel_log.close()
+        nbformat.write(nb, out_dir / path.name)
+        if os.environ.get("RUN_NOTEBOOKS_VERBOSE"):
+            for index, seconds in timings:
+                print(f"    cell {index + 1}: {seconds:.1f} s")
+    missing = [what for what, ok in (("HTML table (a text/html output containing <table)", has_table),
+                                     ("chart (an image/svg+xml output, or text/html containing <svg)", has_chart)) if not ok]
+    if missing:
+        raise NotebookFailure("ran, but showed no " + " and no ".join(missing))
+    seconds = time.monotonic() - start
+    slowest = max(timings, key=lambda t: t[1]) if timings else (0, 0.0)
+    return seconds, f"{len(timings)} code cells, slowest cell {slowest[0] + 1} ({slowest[1]:.1f} s)"
+
+
+def kernel_installed(kernel: str) -> bool:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+        return True
+    except NoSuchKernel:
+        return False
+
+
+def main() -> int:
+    root = Path(__file__).resolve().parent.parent
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/[0-9][0-9]-*.ipynb)")
+    ap.add_argument("--kernel", default="rust")
+    ap.add_argument("--cell-timeout", type=float, default=float(os.environ.get("NOTEBOOK_CELL_TIMEOUT", 600)))
+    ap.add_argument("--budget", type=float, default=float(os.environ.get("NOTEBOOK_BUDGET", 1500)),
+                    help="seconds for one whole notebook")
+    ap.add_argument("--output-dir", type=Path, default=None,
+                    help="where executed copies go (default: a new temporary folder)")
+    args = ap.parse_args()
+
+    # evcxr's cache keys compiled crates by their rustc command line alone and skips incremental
+    # builds, i.e. the local crate. CARGO_INCREMENTAL=0 would let it serve a stale fairdistill.
+    os.environ.pop("CARGO_INCREMENTAL", None)
+    paths = [Path(p).resolve() for p in args.notebooks] or sorted((root / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    if not kernel_installed(args.kernel):
+        print(f"run-notebooks: no `{args.kernel}` kernelspec; run scripts/install-notebook-tools first", file=sys.stderr)
+        print(f"0 passed, {len(paths) or 1} failed")
+        return 1
+    out_dir = args.output_dir or Path(tempfile.mkdtemp(prefix="fairdistill-notebooks-"))
+    if not paths:
+        print("run-notebooks: no notebooks/[0-9][0-9]-*.ipynb found")
+    passed = failed = 0
+    for path in paths:
+        print(f"== {path.name}", flush=True)
+        try:
+            seconds, summary = run_notebook(path, args.kernel, args.cell_timeout, args.budget, out_dir)
+        except NotebookFailure as e:
+            failed += 1
+            print(f"FAIL {path.name}: {e}", flush=True)
+        else:
+            passed += 1
+            print(f"ok   {path.name}: {seconds:.1f} s, {summary}", flush=True)
+    print(f"executed copies: {out_dir}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

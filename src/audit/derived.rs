@@ -85,17 +85,23 @@ fn values(rate: Rate, groups: &[GroupRow], overall: &GroupRow, policy: Undefined
     (groups.iter().map(|g| fix(rate.of(g))).collect(), fix(rate.of(overall)))
 }
 
-fn defined(values: &[Value]) -> Vec<f64> {
-    values.iter().filter_map(Value::get).collect()
+/// The defined group values of a rate (and the overall value), or the undefined result when
+/// none is defined (or, under `Exclude`, fewer than two).
+fn defined_values(rate: Rate, groups: &[GroupRow], overall: &GroupRow, policy: UndefinedPolicy) -> Result<(Vec<f64>, Value), Value> {
+    let (vals, all) = values(rate, groups, overall, policy);
+    let d: Vec<f64> = vals.iter().filter_map(Value::get).collect();
+    if d.is_empty() || (policy == UndefinedPolicy::Exclude && d.len() < 2) {
+        return Err(Value::undefined(format!("fewer than two groups with a defined {}", rate.label())));
+    }
+    Ok((d, all))
 }
 
 /// Difference of a rate across groups.
 pub(crate) fn difference(rate: Rate, groups: &[GroupRow], overall: &GroupRow, method: Method, policy: UndefinedPolicy) -> Value {
-    let (vals, all) = values(rate, groups, overall, policy);
-    let d = defined(&vals);
-    if d.is_empty() || (policy == UndefinedPolicy::Exclude && d.len() < 2) {
-        return Value::undefined(format!("fewer than two groups with a defined {}", rate.label()));
-    }
+    let (d, all) = match defined_values(rate, groups, overall, policy) {
+        Ok(v) => v,
+        Err(undefined) => return undefined,
+    };
     match method {
         Method::BetweenGroups => {
             let (lo, hi) = min_max(&d);
@@ -110,11 +116,10 @@ pub(crate) fn difference(rate: Rate, groups: &[GroupRow], overall: &GroupRow, me
 
 /// Ratio of a rate across groups.
 pub(crate) fn ratio(rate: Rate, groups: &[GroupRow], overall: &GroupRow, method: Method, policy: UndefinedPolicy) -> Value {
-    let (vals, all) = values(rate, groups, overall, policy);
-    let d = defined(&vals);
-    if d.is_empty() || (policy == UndefinedPolicy::Exclude && d.len() < 2) {
-        return Value::undefined(format!("fewer than two groups with a defined {}", rate.label()));
-    }
+    let (d, all) = match defined_values(rate, groups, overall, policy) {
+        Ok(v) => v,
+        Err(undefined) => return undefined,
+    };
     match method {
         Method::BetweenGroups => {
             let (lo, hi) = min_max(&d);

@@ -24,6 +24,17 @@ pub enum ReportFormat {
     Json,
 }
 
+/// A report rendered in the chosen format.
+pub fn render<R: fairdistill::report::Render + serde::Serialize>(report: &R, format: ReportFormat) -> Result<String> {
+    use fairdistill::report::{render_html, render_markdown, render_text};
+    Ok(match format {
+        ReportFormat::Text => render_text(&report.title(), &report.tables()),
+        ReportFormat::Md => render_markdown(&report.title(), &report.tables()),
+        ReportFormat::Html => render_html(&report.title(), &report.tables(), report.svg().as_deref()),
+        ReportFormat::Json => serde_json::to_string_pretty(report)?,
+    })
+}
+
 /// Writes `text` to `path`, or to stdout when no path is given.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
     match path {

@@ -7,7 +7,7 @@ use fairdistill::audit::{AuditParams, FairnessAudit, UndefinedPolicy};
 use fairdistill::data::CsvColumns;
 use fairdistill::Result;
 
-use crate::cli::args::{write_output, ReportFormat};
+use crate::cli::args::{render, write_output, ReportFormat};
 
 /// What undefined group rates do in the disparities.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -90,12 +90,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
         audit = audit.features(x.view());
     }
     let report = audit.run()?;
-    let text = match args.format {
-        ReportFormat::Text => report.to_text(),
-        ReportFormat::Md => report.to_markdown(),
-        ReportFormat::Html => report.to_html(),
-        ReportFormat::Json => report.to_json()?,
-    };
+    let text = render(&report, args.format)?;
     write_output(args.out.as_deref(), &text)?;
     if let Some(path) = &args.plot {
         report.group_chart()?.save(path)?;

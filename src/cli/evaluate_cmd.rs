@@ -8,7 +8,7 @@ use fairdistill::evaluate::{EvaluationParams, Evaluator};
 use fairdistill::forest::RandomForestParams;
 use fairdistill::Result;
 
-use crate::cli::args::{write_output, DatasetOptions, ReportFormat};
+use crate::cli::args::{render, write_output, DatasetOptions, ReportFormat};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -56,12 +56,7 @@ pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
         eprintln!("fairdistill: training {} forest(s) of {} trees on {}", 1 + synthetic.len(), args.trees, dataset.name);
     }
     let table = evaluator.run(&synthetic)?;
-    let text = match args.format {
-        ReportFormat::Text => table.to_text(),
-        ReportFormat::Md => table.to_markdown(),
-        ReportFormat::Html => table.to_html(),
-        ReportFormat::Json => table.to_json()?,
-    };
+    let text = render(&table, args.format)?;
     write_output(args.out.as_deref(), &text)?;
     if let Some(path) = &args.plot {
         table.chart()?.save(path)?;

@@ -8,7 +8,7 @@ use fairdistill::audit::{synthetic_quality, QualityParams};
 use fairdistill::data::{ColumnData, CsvColumns, Encoder};
 use fairdistill::Result;
 
-use crate::cli::args::{write_output, ReportFormat};
+use crate::cli::args::{render, write_output, ReportFormat};
 
 #[derive(Args, Debug)]
 pub struct QualityArgs {
@@ -49,11 +49,6 @@ pub fn run(args: QualityArgs) -> Result<()> {
     let a = encoder.transform_columns(&real_cols)?;
     let b = encoder.transform_columns(&synth_cols)?;
     let report = synthetic_quality(a.view(), b.view(), &QualityParams { k: args.k })?;
-    let text = match args.format {
-        ReportFormat::Text => report.to_text(),
-        ReportFormat::Md => report.to_markdown(),
-        ReportFormat::Html => report.to_html(),
-        ReportFormat::Json => report.to_json()?,
-    };
+    let text = render(&report, args.format)?;
     write_output(args.out.as_deref(), &text)
 }

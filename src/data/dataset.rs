@@ -201,3 +201,37 @@ impl std::fmt::Display for DatasetSummary {
         Ok(())
     }
 }
+
+impl crate::report::Render for DatasetSummary {
+    fn title(&self) -> String {
+        format!("Dataset {}: {} train / {} test rows", self.name, self.rows_train, self.rows_test)
+    }
+
+    fn tables(&self) -> Vec<crate::report::ReportTable> {
+        let mut overview = crate::report::ReportTable::new("Overview", ["property", "value"]);
+        overview.row(["encoded features".to_string(), self.n_features_encoded.to_string()]);
+        overview.row(["label".to_string(), format!("{} (positive `{}`)", self.label, self.positive_class)]);
+        overview.row(["positive rate (train)".to_string(), format!("{:.4}", self.label_positive_rate)]);
+        overview.row(["sensitive".to_string(), self.sensitive.join(" x ")]);
+        overview.row([
+            "missing values".to_string(),
+            format!("{} of {} rows dropped, {} cells imputed", self.missing.rows_dropped, self.missing.rows_read, self.missing.cells_imputed),
+        ]);
+        overview.align[1] = crate::report::Align::Left;
+        let mut groups = crate::report::ReportTable::new("Groups (training rows)", ["group", "n", "positive rate"]);
+        for g in &self.groups {
+            groups.row([g.group.clone(), g.n.to_string(), format!("{:.4}", g.positive_rate)]);
+        }
+        vec![overview, groups]
+    }
+}
+
+impl DatasetSummary {
+    /// Inline display in an evcxr notebook (text/plain and text/html).
+    pub fn evcxr_display(&self) {
+        let r: &dyn crate::report::Render = self;
+        let text = format!("{self}");
+        let html = crate::report::render_html(&r.title(), &r.tables(), None);
+        println!("{}", crate::report::evcxr_block(&text, &html));
+    }
+}

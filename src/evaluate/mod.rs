@@ -4,4 +4,4 @@
 mod protocol;
 mod render;
 
-pub use protocol::{Evaluation, EvaluationParams, EvaluationRow, Evaluator};
+pub use protocol::{score_predictions, Evaluation, EvaluationParams, EvaluationRow, Evaluator};

@@ -113,34 +113,7 @@ impl<'a> Evaluator<'a> {
         let forest = RandomForest::fit(&self.params.forest, x.view(), train.label())?;
         let proba = forest.predict_positive_proba(self.x_test.view())?;
         let y_pred: Vec<u8> = forest.predict_classes(self.x_test.view())?.into_iter().map(|c| c as u8).collect();
-        let y_true = self.dataset.test.label();
-        let u = utility(y_true, &y_pred, &proba)?;
-        let sens = self.dataset.test.sensitive_columns();
-        let mut audit = FairnessAudit::new(y_true, &y_pred).params(AuditParams::default().n_boot(0));
-        for (name, col) in self.dataset.test.sensitive_names().iter().zip(&sens) {
-            audit = audit.sensitive(name, col);
-        }
-        let a = audit.run()?;
-        // The other polarity: the majority class of the real test set as positive.
-        let majority = (y_true.iter().filter(|&&y| y == 1).count() * 2 >= y_true.len()) as u8;
-        let flip = |v: &[u8]| -> Vec<u8> { v.iter().map(|&y| (y == majority) as u8).collect() };
-        let flipped_scores: Vec<f64> = proba.iter().map(|p| if majority == 1 { *p } else { 1.0 - p }).collect();
-        let um = utility(&flip(y_true), &flip(&y_pred), &flipped_scores)?;
-        Ok(EvaluationRow {
-            source: source.to_string(),
-            n_train: train.n_rows(),
-            accuracy: u.accuracy,
-            precision: u.precision,
-            recall: u.recall,
-            f1: u.f1,
-            roc_auc: u.roc_auc,
-            demographic_parity_ratio: a.demographic_parity_ratio,
-            equalized_odds_ratio: a.equalized_odds_ratio,
-            demographic_parity_difference: a.demographic_parity_difference,
-            equalized_odds_difference: a.equalized_odds_difference,
-            majority_class_recall: um.recall,
-            majority_class_f1: um.f1,
-        })
+        score_predictions(self.dataset, source, train.n_rows(), &y_pred, &proba)
     }
 
     /// The TRTR row (`real`) followed by one TSTR row per synthetic source.
@@ -157,4 +130,37 @@ impl<'a> Evaluator<'a> {
             params: self.params.clone(),
         })
     }
+}
+
+/// The row of predictions `y_pred` (with probabilities `proba` for the AUC) on the real test rows
+/// of `dataset`: utility, fairness between the sensitive groups, and recall / F1 in the other
+/// polarity (the majority class of the test labels as positive).
+pub fn score_predictions(dataset: &Dataset, source: &str, n_train: usize, y_pred: &[u8], proba: &[f64]) -> Result<EvaluationRow> {
+    let y_true = dataset.test.label();
+    let u = utility(y_true, y_pred, proba)?;
+    let sens = dataset.test.sensitive_columns();
+    let mut audit = FairnessAudit::new(y_true, y_pred).params(AuditParams::default().n_boot(0));
+    for (name, col) in dataset.test.sensitive_names().iter().zip(&sens) {
+        audit = audit.sensitive(name, col);
+    }
+    let a = audit.run()?;
+    let majority = (y_true.iter().filter(|&&y| y == 1).count() * 2 >= y_true.len()) as u8;
+    let flip = |v: &[u8]| -> Vec<u8> { v.iter().map(|&y| (y == majority) as u8).collect() };
+    let flipped_scores: Vec<f64> = proba.iter().map(|p| if majority == 1 { *p } else { 1.0 - p }).collect();
+    let um = utility(&flip(y_true), &flip(y_pred), &flipped_scores)?;
+    Ok(EvaluationRow {
+        source: source.to_string(),
+        n_train,
+        accuracy: u.accuracy,
+        precision: u.precision,
+        recall: u.recall,
+        f1: u.f1,
+        roc_auc: u.roc_auc,
+        demographic_parity_ratio: a.demographic_parity_ratio,
+        equalized_odds_ratio: a.equalized_odds_ratio,
+        demographic_parity_difference: a.demographic_parity_difference,
+        equalized_odds_difference: a.equalized_odds_difference,
+        majority_class_recall: um.recall,
+        majority_class_f1: um.f1,
+    })
 }

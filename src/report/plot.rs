@@ -49,8 +49,18 @@ pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries
             .y_desc("rate")
             .draw()
             .map_err(map)?;
-        // Category names under the centre of each cluster, in pixels of the whole drawing.
+        // Category names under the centre of each cluster, in pixels of the whole drawing,
+        // shortened with an ellipsis when they would overlap their neighbours (about 7 px a
+        // character at this size).
+        let (left, _) = chart.backend_coord(&(0.0, 0.0));
+        let (right, _) = chart.backend_coord(&(n as f64, 0.0));
+        let max_chars = (((right - left) as f64 / n as f64) / 7.0).floor().max(3.0) as usize;
         for (i, cat) in categories.iter().enumerate() {
+            let cat = if cat.chars().count() > max_chars {
+                format!("{}…", cat.chars().take(max_chars - 1).collect::<String>())
+            } else {
+                cat.clone()
+            };
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
             let style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
             root.draw(&Text::new(cat.clone(), (px, py + 8), style)).map_err(map)?;

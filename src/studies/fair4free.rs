@@ -332,31 +332,6 @@ pub fn reproduce_fair4free(
 /// The trivial reference: predict the majority class of the training labels for everyone.
 fn constant_row(dataset: &Dataset) -> Result<EvaluationRow> {
     let majority = (dataset.train.label().iter().filter(|&&y| y == 1).count() * 2 >= dataset.train.n_rows()) as u8;
-    let y_true = dataset.test.label();
-    let y_pred = vec![majority; y_true.len()];
-    let scores = vec![majority as f64; y_true.len()];
-    let u = crate::audit::utility(y_true, &y_pred, &scores)?;
-    let flip = |v: &[u8]| -> Vec<u8> { v.iter().map(|&y| (y == majority) as u8).collect() };
-    let um = crate::audit::utility(&flip(y_true), &flip(&y_pred), &scores)?;
-    let sens = dataset.test.sensitive_columns();
-    let mut audit = crate::audit::FairnessAudit::new(y_true, &y_pred).params(crate::audit::AuditParams::default().n_boot(0));
-    for (name, col) in dataset.test.sensitive_names().iter().zip(&sens) {
-        audit = audit.sensitive(name, col);
-    }
-    let a = audit.run()?;
-    Ok(EvaluationRow {
-        source: "constant".into(),
-        n_train: dataset.train.n_rows(),
-        accuracy: u.accuracy,
-        precision: u.precision,
-        recall: u.recall,
-        f1: u.f1,
-        roc_auc: u.roc_auc,
-        demographic_parity_ratio: a.demographic_parity_ratio,
-        equalized_odds_ratio: a.equalized_odds_ratio,
-        demographic_parity_difference: a.demographic_parity_difference,
-        equalized_odds_difference: a.equalized_odds_difference,
-        majority_class_recall: um.recall,
-        majority_class_f1: um.f1,
-    })
+    let n = dataset.test.n_rows();
+    crate::evaluate::score_predictions(dataset, "constant", dataset.train.n_rows(), &vec![majority; n], &vec![majority as f64; n])
 }

@@ -101,3 +101,14 @@ fn a_saved_model_loads_and_generates_the_same_rows() {
     assert!(Fair4Free::load(dir.path()).is_err());
     assert!(matches!(Fair4Free::load(&dir.path().join("nope")), Err(Error::Io { .. })));
 }
+
+#[test]
+fn the_fairdisco_penalty_also_lowers_the_dependence() {
+    use fairdistill::methods::fair4free::Penalty;
+    let t = leaky_table(600);
+    let unfair = Fair4Free::fit(&tiny().beta_log10(None), &t, &mut |_| {}).unwrap();
+    let d0 = unfair.latent_dcor_sq(&t, 600).unwrap();
+    let fair = Fair4Free::fit(&tiny().penalty(Penalty::FairDisCo).beta_log10(Some(4.0)), &t, &mut |_| {}).unwrap();
+    let d1 = fair.latent_dcor_sq(&t, 600).unwrap();
+    assert!(d1 * 3.0 <= d0, "dCor^2 with beta 0: {d0:.4}, with the FairDisCo penalty: {d1:.4}");
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeParams, GroupSampling, LatentSource};
+use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeParams, GroupSampling, LatentSource, Penalty};
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -32,12 +32,23 @@ pub struct TrainFair4FreeArgs {
     /// Weight of the KL term.
     #[arg(long, default_value_t = 1.0)]
     pub kl_weight: f64,
+    /// The fairness penalty: distance correlation (Fair4Free) or FairDisCo's kernel distance
+    /// covariance (its values are small: use a larger beta, e.g. --beta-log10 4).
+    #[arg(long, value_enum, default_value_t = PenaltyArg::Dcor)]
+    pub penalty: PenaltyArg,
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[command(flatten)]
     pub options: DatasetOptions,
+}
+
+/// The teacher's fairness penalty.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PenaltyArg {
+    Dcor,
+    Fairdisco,
 }
 
 /// Where a synthetic row's latent comes from.
@@ -85,6 +96,10 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
         .student_epochs(args.epochs)
         .beta_log10(beta)
         .kl_weight(args.kl_weight)
+        .penalty(match args.penalty {
+            PenaltyArg::Dcor => Penalty::DCor,
+            PenaltyArg::Fairdisco => Penalty::FairDisCo,
+        })
         .batch_size(args.batch_size)
         .seed(args.seed);
     let total = (params.epochs + params.student_epochs + params.head_epochs) as u64;

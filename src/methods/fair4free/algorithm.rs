@@ -12,10 +12,11 @@ use crate::data::{Encoder, Table};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::fair4free::layout::Layout;
-use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, StudentLoss};
+use crate::methods::fair4free::fairdisco::GroupWeights;
+use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, Penalty, StudentLoss};
 use crate::methods::fair4free::penalty::centred_constant;
 use crate::methods::fair4free::student::{kernel_mean_const, median_bandwidths, mmd_sq};
-use crate::methods::fair4free::teacher::{teacher_loss, LossMasks, Teacher};
+use crate::methods::fair4free::teacher::{teacher_loss, BatchPenalty, LossMasks, Teacher};
 use crate::nn::{Adam, Matrix, Mlp, MlpConfig};
 
 /// One line of the training log.
@@ -130,8 +131,14 @@ impl Fair4Free {
                 let x = to_matrix(&dev, x_all.select(ndarray::Axis(0), &rows).view());
                 let g: Vec<usize> = rows.iter().map(|&i| groups[i]).collect();
                 let s = one_hot(&dev, &g, k);
-                let centred = (beta > 0.0).then(|| centred_constant(&dev, &s.as_vec(), rows.len(), k));
-                let pen_arg = centred.as_ref().map(|(bs, var)| (bs, *var, beta));
+                let s_host = s.as_vec();
+                let centred = (beta > 0.0 && params.penalty == Penalty::DCor).then(|| centred_constant(&dev, &s_host, rows.len(), k));
+                let weights = (beta > 0.0 && params.penalty == Penalty::FairDisCo).then(|| GroupWeights::new(&dev, &s_host, rows.len(), k));
+                let pen_arg = match (&centred, &weights) {
+                    (Some((bs, var)), _) => Some(BatchPenalty::DCor(bs, *var, beta)),
+                    (_, Some(w)) => Some(BatchPenalty::FairDisCo(w, beta)),
+                    _ => None,
+                };
                 let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg, params.kl_weight as f32);
                 if !loss.array().is_finite() {
                     return Err(Error::NonFinite { what: format!("teacher loss at epoch {epoch}"), index: nb });

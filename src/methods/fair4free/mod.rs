@@ -3,6 +3,7 @@
 //! noise alone, and generation through the teacher's decoder.
 
 mod algorithm;
+mod fairdisco;
 mod layout;
 mod params;
 mod penalty;
@@ -11,4 +12,4 @@ mod teacher;
 
 pub use algorithm::{EpochLog, Fair4Free, LatentSource};
 pub use layout::Layout;
-pub use params::{Fair4FreeParams, GroupSampling, StudentLoss};
+pub use params::{Fair4FreeParams, GroupSampling, Penalty, StudentLoss};

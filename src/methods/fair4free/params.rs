@@ -17,6 +17,18 @@ pub enum StudentLoss {
     Mse,
 }
 
+/// The teacher's fairness penalty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Penalty {
+    /// beta dCor^2(mu(x, s), s), the squared sample distance correlation of the batch (the
+    /// default; Fair4Free).
+    DCor,
+    /// beta Dis, FairDisCo's kernel distance covariance between the Gaussian posteriors and s
+    /// (the Fair4Free authors' related code; SPEC part A).
+    FairDisCo,
+}
+
 /// How the sensitive group of a synthetic row is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +49,8 @@ pub struct Fair4FreeParams {
     /// log10 of the penalty weight beta (the authors' scale); `None` for beta = 0 (an unfair
     /// VAE). Default Some(2.0): beta = 100, chosen by the sweep in docs/FAIR4FREE.md.
     pub beta_log10: Option<f64>,
+    /// Which penalty beta weighs. Default `DCor`.
+    pub penalty: Penalty,
     /// Weight of the KL term of the teacher's loss (1 = the plain VAE evidence bound; below 1
     /// keeps more information about x in the latent). Default 1.
     pub kl_weight: f64,
@@ -65,6 +79,7 @@ impl Default for Fair4FreeParams {
             hidden: vec![64],
             latent: 8,
             beta_log10: Some(2.0),
+            penalty: Penalty::DCor,
             kl_weight: 1.0,
             epochs: 20,
             batch_size: 128,
@@ -125,6 +140,10 @@ impl Fair4FreeParams {
     }
     pub fn categorical_temperature(mut self, t: f64) -> Self {
         self.categorical_temperature = t;
+        self
+    }
+    pub fn penalty(mut self, p: Penalty) -> Self {
+        self.penalty = p;
         self
     }
     pub fn kl_weight(mut self, w: f64) -> Self {

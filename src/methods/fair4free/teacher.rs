@@ -4,6 +4,7 @@ use dfdx::prelude::*;
 
 use crate::device::Device;
 use crate::methods::fair4free::layout::Layout;
+use crate::methods::fair4free::fairdisco::{fairdisco, GroupWeights};
 use crate::methods::fair4free::penalty::{dcor_sq, Traced};
 use crate::nn::{Dense, Matrix, ParamMut, Trainable, Vector};
 
@@ -172,6 +173,14 @@ pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks) 
     total.expect("at least the tie term") / b as f32
 }
 
+/// The penalty of one batch, with its constant parts and beta.
+pub(crate) enum BatchPenalty<'a> {
+    /// The centred distance matrix of s, its distance variance, beta.
+    DCor(&'a Matrix, f32, f32),
+    /// The group weights, beta.
+    FairDisCo(&'a GroupWeights, f32),
+}
+
 /// One batch's loss: reconstruction + w KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s).
 ///
 /// KL = -1/2 sum (1 + log sigma^2 - mu^2 - sigma^2), averaged over rows; z = mu + sigma eps.
@@ -181,13 +190,14 @@ pub(crate) fn teacher_loss(
     x: &Matrix,
     s: &Matrix,
     masks: &LossMasks,
-    penalty: Option<(&Matrix, f32, f32)>,
+    penalty: Option<BatchPenalty<'_>>,
     kl_weight: f32,
 ) -> (Tensor<(), f32, Device, Traced>, LossParts) {
     let b = x.shape().0;
     let (mu, lv) = teacher.encode(x.leaky_trace(), s);
     let eps: Matrix = dev.sample_normal_like(mu.shape());
     let z = mu.with_empty_tape() + (lv.with_empty_tape() * 0.5).exp() * eps;
+    let lv_pen = lv.with_empty_tape();
     let kl = ((lv.with_empty_tape().exp() + mu.with_empty_tape().square() - lv - 1.0) * 0.5).sum::<(), _>() / b as f32;
     let logits = teacher.decode(z, s);
     let recon = reconstruction(logits, x, masks);
@@ -196,12 +206,17 @@ pub(crate) fn teacher_loss(
     // The penalty acts on the posterior mean: on a sampled z the encoder could hide the
     // dependence under inflated noise while mu still encodes s.
     match penalty {
-        Some((bs, var_s, beta)) => {
+        Some(BatchPenalty::DCor(bs, var_s, beta)) => {
             let pen = dcor_sq(mu, bs, var_s);
             parts.penalty = pen.array();
             loss = loss + pen * beta;
         }
-        None => loss = loss + mu.sum::<(), _>() * 0.0,
+        Some(BatchPenalty::FairDisCo(w, beta)) => {
+            let pen = fairdisco(mu, lv_pen, w);
+            parts.penalty = pen.array();
+            loss = loss + pen * beta;
+        }
+        None => loss = loss + mu.sum::<(), _>() * 0.0 + lv_pen.sum::<(), _>() * 0.0,
     }
     (loss, parts)
 }

@@ -1,18 +1,29 @@
-//! Building blocks on dfdx 0.13 with run-time widths: a dense layer, an MLP, Adam, and the
-//! parameter visiting that the optimiser and model files use. Each module is a device-free config
+//! Building blocks on dfdx 0.13 with run-time widths: a dense layer, an MLP, convolutions and
+//! pooling on channels-last feature maps, LeNet-5 and ResNet, Adam, and the parameter visiting
+//! that the optimiser and model files use. Each module is a device-free config
 //! built on [`crate::device::Device`].
 
 mod adam;
+mod cnn;
+mod conv;
+mod convtrans;
 mod dense;
 mod io;
+mod maps;
 mod mlp;
 mod params;
+mod pool;
 
 pub use adam::Adam;
+pub use cnn::{BasicBlock, BatchNorm2d, LeNet5, LeNet5Config, ResNet, ResNetConfig};
+pub use conv::{Conv2d, Conv2dConfig};
+pub use convtrans::{ConvTranspose2d, ConvTranspose2dConfig};
 pub use dense::{Dense, Matrix, Vector};
 pub use io::{load_params, save_params};
+pub use maps::{FeatureMaps, Tensor4};
 pub use mlp::{Mlp, MlpConfig};
 pub use params::{ParamMut, Trainable};
+pub use pool::{AvgPool2d, Flatten, GlobalAvgPool2d, MaxPool2d, Pool2dConfig};
 
 #[cfg(test)]
 mod tests {

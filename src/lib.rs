@@ -31,3 +31,8 @@ pub use audit::{AuditParams, AuditReport, FairnessAudit};
 pub use data::{Dataset, Encoder, LoadOptions, Table};
 pub use device::{seeded_device, Device};
 pub use error::{Error, Result};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -36,6 +36,12 @@ pub struct Fair4FreeArgs {
     /// Leave the sensitive columns out of the forest's features.
     #[arg(long)]
     pub hide_sensitive: bool,
+    /// Weight of the teacher's KL term (default: the model's, 1).
+    #[arg(long)]
+    pub kl_weight: Option<f64>,
+    /// Draw every sensitive group equally often in the synthetic rows.
+    #[arg(long)]
+    pub balanced: bool,
     /// Folder for fair4free-<dataset>-<sensitive>.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -56,6 +62,8 @@ impl Fair4FreeArgs {
             no_sweep: true,
             epochs: None,
             hide_sensitive: false,
+            kl_weight: None,
+            balanced: false,
             out: PathBuf::from("audits"),
             no_write: true,
             options: DatasetOptions::default(),
@@ -78,6 +86,12 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     if let Some(e) = args.epochs {
         p.model.epochs = e;
         p.model.student_epochs = e;
+    }
+    if let Some(w) = args.kl_weight {
+        p.model.kl_weight = w;
+    }
+    if args.balanced {
+        p.model.group_sampling = fairdistill::methods::fair4free::GroupSampling::Balanced;
     }
     if args.no_sweep {
         p.sweep.clear();

@@ -128,3 +128,14 @@ fn the_encoder_of_the_evaluator_is_fitted_on_real_train() {
     let ev = Evaluator::new(&german, EvaluationParams::default()).unwrap();
     assert_eq!(ev.encoder(), &Encoder::fit(&german.train).unwrap());
 }
+
+#[test]
+fn evaluation_hands_back_its_predictions() {
+    let german = load_builtin("german", &LoadOptions::default()).unwrap();
+    let ev = Evaluator::new(&german, EvaluationParams { forest: RandomForestParams::default().n_trees(10), ..EvaluationParams::default() }).unwrap();
+    let (row, y_pred, proba) = ev.evaluate_with_predictions("real", &german.train).unwrap();
+    assert_eq!((y_pred.len(), proba.len()), (300, 300));
+    let acc = y_pred.iter().zip(german.test.label()).filter(|(p, y)| p == y).count() as f64 / 300.0;
+    assert_eq!(row.accuracy.get(), Some(acc));
+    assert_eq!(row, ev.evaluate("real", &german.train).unwrap(), "the same seed, the same row");
+}

@@ -101,6 +101,12 @@ impl<'a> Evaluator<'a> {
 
     /// Train on `train` (real or synthetic, with the real schema), test on the real test rows.
     pub fn evaluate(&self, source: &str, train: &Table) -> Result<EvaluationRow> {
+        Ok(self.evaluate_with_predictions(source, train)?.0)
+    }
+
+    /// [`Evaluator::evaluate`], also returning the forest's test predictions (0/1) and
+    /// probabilities, e.g. to audit them further.
+    pub fn evaluate_with_predictions(&self, source: &str, train: &Table) -> Result<(EvaluationRow, Vec<u8>, Vec<f64>)> {
         if train.schema().columns != self.dataset.train.schema().columns {
             let want: Vec<String> = self.dataset.train.column_names();
             let missing: Vec<&String> = want.iter().filter(|c| train.column(c).is_err()).collect();
@@ -113,7 +119,8 @@ impl<'a> Evaluator<'a> {
         let forest = RandomForest::fit(&self.params.forest, x.view(), train.label())?;
         let proba = forest.predict_positive_proba(self.x_test.view())?;
         let y_pred: Vec<u8> = forest.predict_classes(self.x_test.view())?.into_iter().map(|c| c as u8).collect();
-        score_predictions(self.dataset, source, train.n_rows(), &y_pred, &proba)
+        let row = score_predictions(self.dataset, source, train.n_rows(), &y_pred, &proba)?;
+        Ok((row, y_pred, proba))
     }
 
     /// The TRTR row (`real`) followed by one TSTR row per synthetic source.

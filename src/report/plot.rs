@@ -22,9 +22,15 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
-/// A grouped bar chart on [0, 1] (rates): one cluster per category, one bar per series, error
-/// bars where intervals are given. Undefined values get no bar.
+/// A grouped bar chart of rates: one cluster per category, one bar per series, error bars where
+/// intervals are given, undefined values without a bar; the y axis ("rate") runs from 0 to 1.3,
+/// or higher when a value or interval exceeds 1 (e.g. density).
 pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
+    grouped_bar_chart_with(title, "rate", categories, series)
+}
+
+/// [`grouped_bar_chart`] with another y-axis label.
+pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
     if categories.is_empty() || series.is_empty() {
         return Err(Error::Empty { what: "a chart needs at least one category and one series".into() });
     }
@@ -35,18 +41,25 @@ pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
         let n = categories.len();
+        let top_value = series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied().chain(s.intervals.iter().flatten().map(|iv| iv.1)))
+            .filter(|v| v.is_finite())
+            .fold(1.0f64, f64::max);
+        // Room above the bars for the legend.
+        let y_top = top_value * 1.3;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(45)
-            .build_cartesian_2d(0f64..n as f64, 0f64..1.3f64)
+            .build_cartesian_2d(0f64..n as f64, 0f64..y_top)
             .map_err(map)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .y_desc("rate")
+            .y_desc(y_label)
             .draw()
             .map_err(map)?;
         // Category names under the centre of each cluster, in pixels of the whole drawing,
@@ -130,5 +143,18 @@ mod tests {
         // One whisker and two caps for the one interval.
         let black_lines = svg.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#000000\" stroke-width=\"1\" points=").count();
         assert!(black_lines >= 3, "{svg}");
+    }
+
+    #[test]
+    fn values_above_one_widen_the_axis_and_the_label_is_ours() {
+        let svg = grouped_bar_chart_with(
+            "Quality",
+            "value",
+            &["density".into()],
+            &[BarSeries { name: "synthetic".into(), values: vec![Some(2.4)], intervals: vec![None] }],
+        )
+        .unwrap();
+        assert!(svg.contains(">\nvalue\n<") || svg.contains("value"), "y label");
+        assert!(svg.contains("2.5") || svg.contains("3.0"), "the axis reaches past 2.4");
     }
 }

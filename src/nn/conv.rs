@@ -62,13 +62,7 @@ impl Conv2dConfig {
 
     /// Checks that every size is positive.
     pub fn validate(&self) -> Result<()> {
-        check_positive(&[
-            ("in_channels", self.in_channels),
-            ("out_channels", self.out_channels),
-            ("kernel", self.kernel.0.min(self.kernel.1)),
-            ("stride", self.stride.0.min(self.stride.1)),
-            ("dilation", self.dilation.0.min(self.dilation.1)),
-        ])
+        check_geometry(self.in_channels, self.out_channels, self.kernel, self.stride, self.dilation)
     }
 
     /// Output `(height, width)` for an input of `(height, width)`.
@@ -100,6 +94,23 @@ impl Conv2dConfig {
             .then(|| dev.sample_uniform_like(&(self.out_channels,)) * (2.0 * bound) - bound);
         Conv2d { config: self.clone(), weight, bias, cache: IndexCache::default() }
     }
+}
+
+/// Channels, kernel, stride and dilation of a convolution must all be at least 1.
+pub(crate) fn check_geometry(
+    in_channels: usize,
+    out_channels: usize,
+    kernel: (usize, usize),
+    stride: (usize, usize),
+    dilation: (usize, usize),
+) -> Result<()> {
+    check_positive(&[
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("kernel", kernel.0.min(kernel.1)),
+        ("stride", stride.0.min(stride.1)),
+        ("dilation", dilation.0.min(dilation.1)),
+    ])
 }
 
 pub(crate) fn check_positive(sizes: &[(&'static str, usize)]) -> Result<()> {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::device::Device;
 use crate::error::{Error, Result};
-use crate::nn::conv::{check_positive, permute_taps_first_to_last, permute_taps_last_to_first};
+use crate::nn::conv::{check_geometry, permute_taps_first_to_last, permute_taps_last_to_first};
 use crate::nn::dense::{Matrix, Vector};
 use crate::nn::maps::{convtrans_taps, gather_windows, FeatureMaps, IndexCache, WindowIndex};
 use crate::nn::params::{ParamMut, Trainable};
@@ -74,13 +74,7 @@ impl ConvTranspose2dConfig {
 
     /// Checks that sizes are positive and `output_padding < max(stride, dilation)` (PyTorch's rule).
     pub fn validate(&self) -> Result<()> {
-        check_positive(&[
-            ("in_channels", self.in_channels),
-            ("out_channels", self.out_channels),
-            ("kernel", self.kernel.0.min(self.kernel.1)),
-            ("stride", self.stride.0.min(self.stride.1)),
-            ("dilation", self.dilation.0.min(self.dilation.1)),
-        ])?;
+        check_geometry(self.in_channels, self.out_channels, self.kernel, self.stride, self.dilation)?;
         for (op, s, d) in [
             (self.output_padding.0, self.stride.0, self.dilation.0),
             (self.output_padding.1, self.stride.1, self.dilation.1),

@@ -1,82 +1,16 @@
-//! Convolutional networks built from the crate's layers: a channels-last batch normalisation,
-//! LeNet-5 and the CIFAR ResNets of He et al. (2016) (ResNet-20 and friends), each a device-free
+//! Convolutional networks built from the crate's layers: LeNet-5 and the CIFAR ResNets of He et al. (2016) (ResNet-20 and friends), each a device-free
 //! config that builds on a device.
 
 use dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::device::Device;
+use crate::nn::batch_norm::BatchNorm2d;
 use crate::nn::conv::{Conv2d, Conv2dConfig};
-use crate::nn::dense::{Dense, Matrix, Vector};
+use crate::nn::dense::{Dense, Matrix};
 use crate::nn::maps::{conv_taps, gather_windows, FeatureMaps, IndexCache, WindowIndex};
 use crate::nn::params::{ParamMut, Trainable};
 use crate::nn::pool::{MaxPool2d, Pool2dConfig};
-
-/// Batch normalisation over the channels of [`FeatureMaps`] (PyTorch's `BatchNorm2d`; on the
-/// channels-last matrix it normalises each column).
-///
-/// `gamma` and `beta` are the trainable parameters (visited by [`Trainable`], so Adam updates
-/// them and `save_params` stores them). The running statistics are not parameters: they are
-/// updated by [`BatchNorm2d::forward_train`] (momentum 0.1, unbiased variance, as PyTorch) and read
-/// by [`BatchNorm2d::forward_eval`], and `save_params` does not store them.
-#[derive(Clone, Debug)]
-pub struct BatchNorm2d {
-    pub gamma: Vector,
-    pub beta: Vector,
-    pub running_mean: Vector,
-    pub running_var: Vector,
-    pub eps: f32,
-    pub momentum: f32,
-}
-
-impl BatchNorm2d {
-    /// `gamma = 1`, `beta = 0`, running mean 0 and variance 1, eps 1e-5, momentum 0.1.
-    pub fn new(dev: &Device, channels: usize) -> BatchNorm2d {
-        BatchNorm2d {
-            gamma: dev.ones_like(&(channels,)),
-            beta: dev.zeros_like(&(channels,)),
-            running_mean: dev.zeros_like(&(channels,)),
-            running_var: dev.ones_like(&(channels,)),
-            eps: 1e-5,
-            momentum: 0.1,
-        }
-    }
-
-    /// Normalises with the batch's statistics and updates the running ones.
-    pub fn forward_train<T: Tape<f32, Device> + Merge<NoneTape>>(&mut self, x: FeatureMaps<T>) -> FeatureMaps<T> {
-        let shape = *x.data.shape();
-        let rows = shape.0 as f32;
-        let values: Matrix = x.data.retaped::<NoneTape>();
-        let mean = values.clone().mean::<_, Axis<0>>();
-        let var = values.var::<_, Axis<0>>() * (rows / (rows - 1.0).max(1.0));
-        let m = self.momentum;
-        self.running_mean = self.running_mean.clone() * (1.0 - m) + mean * m;
-        self.running_var = self.running_var.clone() * (1.0 - m) + var * m;
-        let eps = self.eps;
-        x.map(|d| {
-            d.normalize::<Axis<0>>(eps) * self.gamma.clone().broadcast_like::<_, Axis<0>>(&shape)
-                + self.beta.clone().broadcast_like::<_, Axis<0>>(&shape)
-        })
-    }
-
-    /// Normalises with the running statistics.
-    pub fn forward_eval<T: Tape<f32, Device> + Merge<NoneTape>>(&self, x: FeatureMaps<T>) -> FeatureMaps<T> {
-        let shape = *x.data.shape();
-        let std = (self.running_var.clone() + self.eps).sqrt();
-        x.map(|d| {
-            (d - self.running_mean.clone().broadcast_like::<_, Axis<0>>(&shape)) / std.broadcast_like::<_, Axis<0>>(&shape)
-                * self.gamma.clone().broadcast_like::<_, Axis<0>>(&shape)
-                + self.beta.clone().broadcast_like::<_, Axis<0>>(&shape)
-        })
-    }
-}
-
-impl Trainable for BatchNorm2d {
-    fn visit_params(&mut self, f: &mut dyn FnMut(ParamMut<'_>)) {
-        f(ParamMut::Vector(&mut self.gamma));
-        f(ParamMut::Vector(&mut self.beta));
-    }
-}
 
 /// LeNet-5 in its common modern form: conv 5x5 (6) - ReLU - max pool 2 - conv 5x5 (16) - ReLU -
 /// max pool 2 - dense 120 - ReLU - dense 84 - ReLU - dense `classes`. For 3x32x32 inputs and 10

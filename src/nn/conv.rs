@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::nn::dense::{Matrix, Vector};
-use crate::nn::maps::{conv_taps, gather_windows, window_out, FeatureMaps, IndexCache, WindowIndex};
+use crate::nn::maps::{conv_taps, window_out, FeatureMaps, IndexCache, WindowIndex};
+use crate::nn::windows_linear::windows_linear;
 use crate::nn::params::{ParamMut, Trainable};
 
 /// Shape of a [`Conv2d`] (device-free, like dfdx's configs). Pairs are `(vertical, horizontal)`.
@@ -150,12 +151,7 @@ impl Conv2d {
             let tx = conv_taps(w, ow, cfg.kernel.1, cfg.stride.1, cfg.padding.1, cfg.dilation.1);
             WindowIndex::build(&dev, n, h, w, &ty, &tx)
         });
-        let rows = n * index.out_h * index.out_w;
-        let cols = gather_windows(x.data, &index, 0.0).reshape_like(&(rows, index.taps * cfg.in_channels));
-        let mut y = cols.matmul(self.weight.clone().permute::<_, Axes2<1, 0>>());
-        if let Some(b) = &self.bias {
-            y = y + b.clone().broadcast_like::<_, Axis<0>>(&(rows, cfg.out_channels));
-        }
+        let y = windows_linear(x.data, &index, &self.weight, self.bias.as_ref());
         FeatureMaps::new(y, n, index.out_h, index.out_w)
     }
 

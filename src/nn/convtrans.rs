@@ -14,7 +14,8 @@ use crate::device::Device;
 use crate::error::{Error, Result};
 use crate::nn::conv::{check_geometry, permute_taps_first_to_last, permute_taps_last_to_first};
 use crate::nn::dense::{Matrix, Vector};
-use crate::nn::maps::{convtrans_taps, gather_windows, FeatureMaps, IndexCache, WindowIndex};
+use crate::nn::maps::{convtrans_taps, FeatureMaps, IndexCache, WindowIndex};
+use crate::nn::windows_linear::windows_linear;
 use crate::nn::params::{ParamMut, Trainable};
 
 /// Shape of a [`ConvTranspose2d`] (device-free). Pairs are `(vertical, horizontal)`.
@@ -150,12 +151,7 @@ impl ConvTranspose2d {
             let tx = convtrans_taps(w, ow, cfg.kernel.1, cfg.stride.1, cfg.padding.1, cfg.dilation.1);
             WindowIndex::build(&dev, n, h, w, &ty, &tx)
         });
-        let rows = n * index.out_h * index.out_w;
-        let cols = gather_windows(x.data, &index, 0.0).reshape_like(&(rows, index.taps * cfg.in_channels));
-        let mut y = cols.matmul(self.weight.clone().permute::<_, Axes2<1, 0>>());
-        if let Some(b) = &self.bias {
-            y = y + b.clone().broadcast_like::<_, Axis<0>>(&(rows, cfg.out_channels));
-        }
+        let y = windows_linear(x.data, &index, &self.weight, self.bias.as_ref());
         FeatureMaps::new(y, n, index.out_h, index.out_w)
     }
 

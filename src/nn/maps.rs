@@ -8,6 +8,9 @@ use dfdx::prelude::*;
 
 use crate::device::Device;
 use crate::nn::dense::Matrix;
+#[cfg(not(feature = "cuda"))]
+use crate::nn::row_gather::gather_rows;
+use crate::nn::row_gather::RowIndex;
 
 /// A 4-D `f32` tensor with run-time shape `(N, C, H, W)` on the crate's device.
 pub type Tensor4<T = NoneTape> = Tensor<(usize, usize, usize, usize), f32, Device, T>;
@@ -212,44 +215,65 @@ pub(crate) fn convtrans_taps(input: usize, output: usize, kernel: usize, stride:
 }
 
 /// A row-gather index for windows over a batch of `n` images of `h x w` pixels: for every output
-/// pixel `(i, oy, ox)` and every tap `(ky, kx)` (in that order), the input row, or `n*h*w` (one
-/// past the last row: the padding row appended by [`gather_windows`]) where the tap reads padding.
+/// pixel `(i, oy, ox)` and every tap `(ky, kx)` (in that order), the input row, or padding where
+/// the tap falls outside the image.
 #[derive(Clone, Debug)]
 pub(crate) struct WindowIndex {
+    /// The host index that the CPU gather reads.
+    pub rows: Arc<RowIndex>,
+    /// The same index as a device tensor for dfdx's `gather`, padding as `n*h*w` (one past the
+    /// last row: the padding row appended by [`gather_windows`]).
+    #[cfg(feature = "cuda")]
     pub index: Index,
-    /// Whether some tap reads the padding row.
+    /// Whether some tap reads the padding.
+    #[cfg_attr(not(feature = "cuda"), allow(dead_code))]
     pub padded: bool,
+    /// Images in the batch.
+    #[cfg_attr(feature = "cuda", allow(dead_code))]
+    pub n: usize,
     pub out_h: usize,
     pub out_w: usize,
     pub taps: usize,
 }
 
 impl WindowIndex {
+    #[cfg_attr(not(feature = "cuda"), allow(unused_variables))]
     pub fn build(dev: &Device, n: usize, h: usize, w: usize, ty: &Taps, tx: &Taps) -> WindowIndex {
         let (oh, ow) = (ty.len(), tx.len());
         let (kh, kw) = (ty.first().map_or(0, |t| t.len()), tx.first().map_or(0, |t| t.len()));
-        let pad_row = n * h * w;
         let mut idx = Vec::with_capacity(n * oh * ow * kh * kw);
-        let mut padded = false;
         for i in 0..n {
             for tyo in ty {
                 for txo in tx {
                     for y in tyo {
                         for x in txo {
-                            match (y, x) {
-                                (Some(y), Some(x)) => idx.push((i * h + y) * w + x),
-                                _ => {
-                                    padded = true;
-                                    idx.push(pad_row)
-                                }
-                            }
+                            idx.push(match (y, x) {
+                                (Some(y), Some(x)) => Some((i * h + y) * w + x),
+                                _ => None,
+                            });
                         }
                     }
                 }
             }
         }
-        let len = idx.len();
-        WindowIndex { index: dev.tensor_from_vec(idx, (len,)), padded, out_h: oh, out_w: ow, taps: kh * kw }
+        let padded = idx.iter().any(Option::is_none);
+        #[cfg(feature = "cuda")]
+        let index = {
+            let pad_row = n * h * w;
+            let flat: Vec<usize> = idx.iter().map(|r| r.unwrap_or(pad_row)).collect();
+            let len = flat.len();
+            dev.tensor_from_vec(flat, (len,))
+        };
+        WindowIndex {
+            rows: Arc::new(RowIndex::new(idx, n * h * w)),
+            #[cfg(feature = "cuda")]
+            index,
+            padded,
+            n,
+            out_h: oh,
+            out_w: ow,
+            taps: kh * kw,
+        }
     }
 }
 
@@ -289,14 +313,23 @@ impl std::fmt::Debug for IndexCache {
 
 /// Gathers the windows of `x` (rows `(n*h*w, c)`): `(out pixels * taps, c)`, row
 /// `p*taps + t` holding tap `t` of output pixel `p`. Taps in the padding read `pad_value`.
+/// On the CPU this is the hand-written [`gather_rows`]; on CUDA, dfdx's `gather` after appending
+/// one padding row.
 pub(crate) fn gather_windows<T: Tape<f32, Device> + Merge<NoneTape>>(x: Matrix<T>, index: &WindowIndex, pad_value: f32) -> Matrix<T> {
-    let c = x.shape().1;
-    if index.padded {
-        let dev = x.device().clone();
-        let pad: Matrix = dev.ones_like(&(1, c)) * pad_value;
-        let padded = (x, pad).concat_along(Axis::<0>);
-        padded.gather(index.index.clone())
-    } else {
-        x.gather(index.index.clone())
+    #[cfg(not(feature = "cuda"))]
+    {
+        gather_rows(x, &index.rows, pad_value)
+    }
+    #[cfg(feature = "cuda")]
+    {
+        let c = x.shape().1;
+        if index.padded {
+            let dev = x.device().clone();
+            let pad: Matrix = dev.ones_like(&(1, c)) * pad_value;
+            let padded = (x, pad).concat_along(Axis::<0>);
+            padded.gather(index.index.clone())
+        } else {
+            x.gather(index.index.clone())
+        }
     }
 }

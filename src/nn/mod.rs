@@ -4,18 +4,24 @@
 //! built on [`crate::device::Device`].
 
 mod adam;
+mod batch_norm;
 mod cnn;
 mod conv;
 mod convtrans;
 mod dense;
+mod gemm;
+mod host;
 mod io;
 mod maps;
 mod mlp;
 mod params;
 mod pool;
+mod row_gather;
+mod windows_linear;
 
 pub use adam::Adam;
-pub use cnn::{BasicBlock, BatchNorm2d, LeNet5, LeNet5Config, ResNet, ResNetConfig};
+pub use batch_norm::BatchNorm2d;
+pub use cnn::{BasicBlock, LeNet5, LeNet5Config, ResNet, ResNetConfig};
 pub use conv::{Conv2d, Conv2dConfig};
 pub use convtrans::{ConvTranspose2d, ConvTranspose2dConfig};
 pub use dense::{Dense, Matrix, Vector};

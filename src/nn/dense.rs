@@ -36,15 +36,61 @@ impl Dense {
         self.weight.shape().1
     }
 
-    /// x W + b.
+    /// x W + b. On the CPU one op with its own backward (`gemm` 0.19): `dW += xᵀ dy`,
+    /// `db += column sums of dy`, `dx += dy Wᵀ`; on CUDA dfdx's `matmul` and a broadcast.
     pub fn forward<T: Tape<f32, Device> + Merge<NoneTape>>(&self, x: Matrix<T>) -> Matrix<T> {
-        let batch = x.shape().0;
-        x.matmul(self.weight.clone()) + self.bias.clone().broadcast_like::<_, Axis<0>>(&(batch, self.output()))
+        assert_eq!(x.shape().1, self.input(), "Dense: input has {} columns, the layer takes {}", x.shape().1, self.input());
+        #[cfg(not(feature = "cuda"))]
+        {
+            cpu::affine(x, &self.weight, &self.bias)
+        }
+        #[cfg(feature = "cuda")]
+        {
+            let batch = x.shape().0;
+            x.matmul(self.weight.clone()) + self.bias.clone().broadcast_like::<_, Axis<0>>(&(batch, self.output()))
+        }
     }
+}
 
-    /// x W (no bias): for the side inputs of a layer fed by several inputs.
-    pub fn forward_no_bias<T: Tape<f32, Device> + Merge<NoneTape>>(&self, x: Matrix<T>) -> Matrix<T> {
-        x.matmul(self.weight.clone())
+#[cfg(not(feature = "cuda"))]
+mod cpu {
+    use super::*;
+    use crate::nn::gemm::{matmul, MatRef};
+    use crate::nn::host::host_values;
+
+    /// `x W + b` with its backward.
+    pub(super) fn affine<T: Tape<f32, Cpu> + Merge<NoneTape>>(x: Matrix<T>, weight: &Matrix, bias: &Vector) -> Matrix<T> {
+        let (rows, input) = *x.shape();
+        let output = weight.shape().1;
+        let (x, mut tape) = x.contiguous().split_tape();
+        let xv = host_values(&x);
+        let w = host_values(weight);
+        let b = host_values(bias);
+        let mut y = Vec::with_capacity(rows * output);
+        for _ in 0..rows {
+            y.extend_from_slice(&b);
+        }
+        matmul(&mut y, MatRef::new(&xv, rows, input), MatRef::new(&w, input, output), true);
+        let out: Matrix = x.device().tensor_from_vec(y, (rows, output));
+        if T::OWNS_TAPE {
+            let out_id = out.clone();
+            let (weight_id, bias_id) = (weight.clone(), bias.clone());
+            tape.add_backward_op(move |grads| {
+                let gy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
+                let gy_m = MatRef::new(&gy, rows, output);
+                matmul(grads.get_or_alloc_mut(&weight_id)?, MatRef::new(&xv, rows, input).t(), gy_m, true);
+                let gb = grads.get_or_alloc_mut(&bias_id)?;
+                for row in gy.chunks_exact(output) {
+                    for (acc, v) in gb.iter_mut().zip(row) {
+                        *acc += *v;
+                    }
+                }
+                matmul(grads.get_or_alloc_mut(&x)?, gy_m, MatRef::new(&w, input, output).t(), true);
+                **grads.get_or_alloc_mut(&out_id)? = gy;
+                Ok(())
+            });
+        }
+        out.put_tape(tape)
     }
 }
 

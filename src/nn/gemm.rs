@@ -51,7 +51,6 @@ const PARALLEL_MACS: usize = 1 << 18;
 
 /// `dst = a b` (or `dst += a b` with `accumulate`), `dst` row-major `m x n`, on rayon's threads
 /// when the product is large. The same inputs and thread count give the same bits.
-#[allow(dead_code)]
 pub(crate) fn matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) {
     product(dst, a, b, accumulate, true)
 }

@@ -25,6 +25,8 @@ pub use cnn::{BasicBlock, LeNet5, LeNet5Config, ResNet, ResNetConfig};
 pub use conv::{Conv2d, Conv2dConfig};
 pub use convtrans::{ConvTranspose2d, ConvTranspose2dConfig};
 pub use dense::{Dense, Matrix, Vector};
+#[cfg(not(feature = "cuda"))]
+pub(crate) use host::host_values;
 pub use io::{load_params, save_params};
 pub use maps::{FeatureMaps, Tensor4};
 pub use mlp::{Mlp, MlpConfig};

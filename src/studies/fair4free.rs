@@ -55,6 +55,45 @@ impl Fair4FreeStudyParams {
     }
 }
 
+/// Targets for the `fair4free` row (the issue's: DPR >= 0.9, EOR >= 0.8, accuracy >= 0.78,
+/// coverage >= 0.8) and, for each one the mean misses, the reason measured in
+/// docs/FAIR4FREE.md.
+fn shortfall_notes(rows: &[MethodRow]) -> Vec<String> {
+    let Some(f) = rows.iter().find(|r| r.method == "fair4free") else { return Vec::new() };
+    let unfair_coverage = rows.iter().find(|r| r.method == "vae-unfair").and_then(|r| r.coverage.mean);
+    let real_accuracy = rows.iter().find(|r| r.method == "real").and_then(|r| r.accuracy.mean);
+    let checks: [(&str, Option<f64>, f64, String); 4] = [
+        (
+            "accuracy",
+            f.accuracy.mean,
+            0.78,
+            match real_accuracy {
+                Some(r) if r < 0.78 => format!("even the forest trained on the real rows scores {r:.3} on this dataset"),
+                _ => "the fair latent keeps only the part of the label that does not depend on s, and the models are small and trained briefly".into(),
+            },
+        ),
+        ("demographic_parity_ratio", f.demographic_parity_ratio.mean, 0.9, "y is independent of s in the synthetic rows by construction, but the forest learns features (e.g. relationship) that stand for s in the real test rows".into()),
+        ("equalized_odds_ratio", f.equalized_odds_ratio.mean, 0.8, "EOR is the smaller of the TPR and FPR ratios between groups; where one group's false-positive rate on the real test rows is very small, a small absolute gap is a large ratio gap".into()),
+        (
+            "coverage",
+            f.coverage.mean,
+            0.8,
+            format!(
+                "synthetic rows are drawn from the decoder's likelihood around a small latent trained for a few epochs, and the fairness penalty removes the latent information that goes with s{}",
+                unfair_coverage.map(|c| format!(" (the unfair VAE with the same decoding: {c:.3})")).unwrap_or_default()
+            ),
+        ),
+    ];
+    checks
+        .into_iter()
+        .filter_map(|(name, value, target, why)| match value {
+            Some(v) if v >= target => None,
+            Some(v) => Some(format!("Out of reach here: fair4free {name} {v:.3} < the target {target}: {why}.")),
+            None => Some(format!("Out of reach here: fair4free {name} is undefined in at least one seed (target {target}).")),
+        })
+        .collect()
+}
+
 /// Mean and population standard deviation over seeds (undefined when any seed's value is).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
@@ -302,7 +341,7 @@ pub fn reproduce_fair4free(
     }
 
     let positive = dataset.train.label_spec();
-    let notes = vec![
+    let mut notes = vec![
         format!(
             "Label polarity: y = 1 is `{}` (`{}` = `{}`). The authors' related code encodes Adult with y = 1 for <=50K; the majority-class columns give recall and F1 with the majority class as positive for comparison, and the constant row shows what predicting the majority class for everyone scores.",
             positive.positive, positive.name, positive.positive
@@ -315,6 +354,7 @@ pub fn reproduce_fair4free(
         "Density and coverage: k = 5 nearest neighbours in the encoded space (one-hot + standardised), synthetic rows against real test rows, each side subsampled to the configured number of rows.".into(),
         "Differences from the paper: our models are small and trained briefly on 2 CPU cores; the student's loss (MMD distribution matching), the label head on z and the exact network sizes are our choices where the paper is silent (see docs/FAIR4FREE.md).".into(),
     ];
+    notes.extend(shortfall_notes(&rows));
     Ok(Fair4FreeReport {
         command: command.to_string(),
         dataset: dataset.name.clone(),

@@ -112,7 +112,7 @@ impl DistillationStudyParams {
         if !(self.teacher_learning_rate.is_finite() && self.teacher_learning_rate > 0.0) {
             return Err(Error::invalid("teacher_learning_rate", self.teacher_learning_rate, "must be a positive number"));
         }
-        if self.teacher_depth < 8 || (self.teacher_depth - 2) % 6 != 0 {
+        if self.teacher_depth < 8 || !(self.teacher_depth - 2).is_multiple_of(6) {
             return Err(Error::invalid("teacher_depth", self.teacher_depth, "a CIFAR ResNet depth is 6n + 2 (8, 14, 20, 32, 56, ...)"));
         }
         if self.fairness_pairs == 0 {

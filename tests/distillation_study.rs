@@ -70,3 +70,13 @@ fn bad_study_params_are_errors() {
         }
     }
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<fairdistill::studies::DistillationReport>();
+    check::<DistillationStudyParams>();
+    check::<fairdistill::methods::distill::DistillParams>();
+    check::<fairdistill::data::Trifeature>();
+    check::<fairdistill::data::TrifeatureParams>();
+}

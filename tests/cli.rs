@@ -246,3 +246,30 @@ fn train_generate_evaluate_round_trip() {
     assert_ne!(code, 0);
     assert!(stderr.starts_with("error: ") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn reproduce_distillation_writes_its_report_and_rejects_bad_temperatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&[
+        "--quiet", "reproduce", "distillation", "--quick", "--temperatures", "1,4", "--epochs", "1", "--teacher-epochs", "1",
+        "--teacher-depth", "8", "--train-images", "100", "--test-images", "100", "--image-size", "16", "--out", out,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("teacher") && stdout.contains("NDS") && stdout.contains("paper"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("distillation-trifeature.json")).unwrap()).unwrap();
+    assert!(json["command"].as_str().unwrap().contains("reproduce distillation"));
+    let methods: Vec<&str> = json["rows"].as_array().unwrap().iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["teacher", "nds", "ds-t1", "ds-t4"]);
+    assert_eq!(json["paper"].as_array().unwrap().len(), 12);
+    let md = std::fs::read_to_string(dir.path().join("distillation-trifeature.md")).unwrap();
+    assert!(md.starts_with("<!-- produced by: ") && md.contains("Command: `"), "{md}");
+    let html = std::fs::read_to_string(dir.path().join("distillation-trifeature.html")).unwrap();
+    assert!(html.contains("<svg"), "the chart is in the HTML");
+
+    let (code, _, stderr) = fairdistill(&["--quiet", "reproduce", "distillation", "--quick", "--temperatures", "0", "--no-write"]);
+    assert_ne!(code, 0);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("temperatures"), "{stderr}");
+}

@@ -89,6 +89,41 @@ pub(crate) fn lipschitz(x_std: ArrayView2<f64>, scores: &[f64], n_pairs: usize, 
     }
 }
 
+/// [`Lipschitz`] over given pairs: the mean of `output_gaps[k] / distances[k]` over the pairs at a
+/// positive distance (pairs at distance 0 are counted in `zero_distance_pairs` and left out).
+/// The caller chooses the pairs, the output gap and the distance (e.g. an image and its copy in
+/// another colour, the total-variation distance between their predicted class probabilities, and
+/// the root-mean-square pixel difference).
+///
+/// ```
+/// use fairdistill::audit::pairwise_lipschitz;
+/// let l = pairwise_lipschitz(&[0.2, 0.1, 0.5], &[0.5, 0.25, 0.0]).unwrap();
+/// assert_eq!((l.value.get(), l.pairs, l.zero_distance_pairs), (Some(0.4), 2, 1));
+/// ```
+pub fn pairwise_lipschitz(output_gaps: &[f64], distances: &[f64]) -> crate::error::Result<Lipschitz> {
+    use crate::error::Error;
+    if output_gaps.len() != distances.len() {
+        return Err(Error::LengthMismatch { what: "distances against output gaps".into(), expected: output_gaps.len(), got: distances.len() });
+    }
+    if let Some(i) = output_gaps.iter().chain(distances).position(|v| !v.is_finite() || *v < 0.0) {
+        return Err(Error::NonFinite { what: "output gaps and distances (each finite and >= 0)".into(), index: i % output_gaps.len().max(1) });
+    }
+    let (mut sum, mut used, mut zero) = (0.0, 0usize, 0usize);
+    for (g, d) in output_gaps.iter().zip(distances) {
+        if *d > 0.0 {
+            sum += g / d;
+            used += 1;
+        } else {
+            zero += 1;
+        }
+    }
+    Ok(Lipschitz {
+        value: if used == 0 { Value::undefined("no pair at a positive distance") } else { Value::Defined(sum / used as f64) },
+        pairs: used,
+        zero_distance_pairs: zero,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

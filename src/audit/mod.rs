@@ -27,7 +27,7 @@ pub use dependence::distance_correlation_sq;
 pub use derived::{Agg, DerivedMetric, Method, UndefinedPolicy};
 pub use frame::{AuditReport, FairnessAudit, GroupIntervals};
 pub use groups::{Confusion, GroupKey};
-pub use individual::{standardize, Lipschitz};
+pub use individual::{pairwise_lipschitz, standardize, Lipschitz};
 pub use multiclass::{multiclass_fairness, ClassDisparity, GroupAccuracy, MulticlassReport};
 pub use params::AuditParams;
 pub use quality::{synthetic_quality, QualityParams, QualityReport};

@@ -1,9 +1,9 @@
-//! `fairdistill reproduce fair4free`: the reproduction report.
+//! `fairdistill reproduce fair4free` and `reproduce distillation`: the reproduction reports.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use fairdistill::studies::{reproduce_fair4free, Fair4FreeStudyParams};
+use fairdistill::studies::{reproduce_distillation, reproduce_fair4free, DistillationStudyParams, Fair4FreeStudyParams};
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -14,6 +14,53 @@ pub enum ReproduceCommand {
     /// Fair4Free: fair VAE teacher, data-free student; TSTR utility and fairness, density and
     /// coverage, our numbers beside the paper's.
     Fair4free(Fair4FreeArgs),
+    /// What's Left After Distillation?: ResNet teacher, LeNet-5 students with and without
+    /// distillation at each temperature, on a procedural Trifeature stand-in; accuracy, DPD and
+    /// EOD over colour, individual fairness, our numbers beside the paper's.
+    Distillation(DistillationArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DistillationArgs {
+    /// The short configuration of the notebook (1 seed, 2000 16x16 images, T = 1, 4, 10).
+    #[arg(long)]
+    pub quick: bool,
+    /// Seeds (each trains its own teacher and students).
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// Temperatures of the distilled students, comma-separated (default 1,...,10; quick 1,4,10).
+    #[arg(long, value_delimiter = ',')]
+    pub temperatures: Option<Vec<f64>>,
+    /// Student epochs.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Teacher epochs.
+    #[arg(long)]
+    pub teacher_epochs: Option<usize>,
+    /// Depth of the teacher ResNet (6n + 2; default 20).
+    #[arg(long)]
+    pub teacher_depth: Option<usize>,
+    /// Training images.
+    #[arg(long)]
+    pub train_images: Option<usize>,
+    /// Test images.
+    #[arg(long)]
+    pub test_images: Option<usize>,
+    /// Image height and width in pixels (16 to 224).
+    #[arg(long)]
+    pub image_size: Option<usize>,
+    /// Probability that a training image takes its shape's own colour.
+    #[arg(long)]
+    pub colour_bias: Option<f64>,
+    /// Multiply the soft term of the loss by T².
+    #[arg(long)]
+    pub t_squared: bool,
+    /// Folder for distillation-trifeature.{md,html,json}.
+    #[arg(long, default_value = "audits")]
+    pub out: PathBuf,
+    /// Print the table only; write no files.
+    #[arg(long)]
+    pub no_write: bool,
 }
 
 #[derive(Args, Debug)]
@@ -94,6 +141,7 @@ impl Fair4FreeArgs {
 pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
     match cmd {
         ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
+        ReproduceCommand::Distillation(args) => distillation(args, quiet),
     }
 }
 
@@ -132,7 +180,7 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         p.sweep.clear();
     }
     p.forest_sees_sensitive = !args.hide_sensitive;
-    let command = std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ");
+    let command = command_line();
     let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
     let total = per_model * (2 * p.seeds as u64 + p.sweep.len() as u64);
     let progress = bar(total, "training", quiet);
@@ -146,20 +194,76 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     progress.finish_and_clear();
     print!("{}", report.to_text());
     if !args.no_write {
-        std::fs::create_dir_all(&args.out).map_err(|e| fairdistill::Error::Io { path: args.out.clone(), source: e })?;
         let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
-        let header = format!("<!-- produced by: {} -->\n\n", report.command);
-        for (ext, text) in [
-            ("md", format!("{header}Command: `{}`\n\n{}", report.command, report.to_markdown())),
-            ("html", format!("{header}<p>Command: <code>{}</code></p>\n{}", fairdistill::report::html_escape(&report.command), report.to_html())),
-            ("json", report.to_json()?),
-        ] {
-            let path = args.out.join(format!("{stem}.{ext}"));
-            std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
-        }
-        if !quiet {
-            eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", args.out.display());
-        }
+        write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+    }
+    Ok(())
+}
+
+/// The command line as typed (arguments with spaces quoted).
+fn command_line() -> String {
+    std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
+}
+
+/// Writes `<out>/<stem>.{md,html,json}`, the Markdown and HTML headed by the command.
+fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str, html: &str, json: &str, quiet: bool) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    let header = format!("<!-- produced by: {command} -->\n\n");
+    for (ext, text) in [
+        ("md", format!("{header}Command: `{command}`\n\n{markdown}")),
+        ("html", format!("{header}<p>Command: <code>{}</code></p>\n{html}", fairdistill::report::html_escape(command))),
+        ("json", json.to_string()),
+    ] {
+        let path = out.join(format!("{stem}.{ext}"));
+        std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+    }
+    if !quiet {
+        eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display());
+    }
+    Ok(())
+}
+
+pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
+    let mut p = if args.quick { DistillationStudyParams::quick() } else { DistillationStudyParams::full() };
+    if let Some(s) = args.seeds {
+        p.seeds = s;
+    }
+    if let Some(t) = args.temperatures {
+        p.temperatures = t;
+    }
+    if let Some(e) = args.epochs {
+        p.student.epochs = e;
+    }
+    if let Some(e) = args.teacher_epochs {
+        p.teacher_epochs = e;
+    }
+    if let Some(d) = args.teacher_depth {
+        p.teacher_depth = d;
+    }
+    if let Some(n) = args.train_images {
+        p.train_images = n;
+    }
+    if let Some(n) = args.test_images {
+        p.test_images = n;
+    }
+    if let Some(s) = args.image_size {
+        p.image_size = s;
+    }
+    if let Some(b) = args.colour_bias {
+        p.train_colour_bias = b;
+    }
+    p.student.scale_soft_by_t_squared = args.t_squared;
+    p.check()?;
+    let progress = bar(p.total_epochs() as u64, "training", quiet);
+    let report = reproduce_distillation(&p, &command_line(), &mut |e| {
+        progress.set_message(format!("seed {} {}", e.seed, e.model));
+        progress.set_prefix(format!("loss {:.3}", e.loss));
+        progress.inc(1);
+    })?;
+    progress.finish_and_clear();
+    print!("{}", report.to_text());
+    if !args.no_write {
+        write_report(&args.out, "distillation-trifeature", &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod like;
 mod reader;
 mod split;
 mod table;
+mod trifeature;
 
 pub use adult::{parse_adult, ADULT_COLUMNS};
 pub use columns::CsvColumns;
@@ -34,4 +35,7 @@ pub use like::{parse_table_like, read_table_like};
 pub use german::{parse_german, GERMAN_COLUMNS};
 pub use reader::{MissingPolicy, MissingReport};
 pub use split::{stratified_split, SplitKind};
+pub use trifeature::{
+    CounterfactualPairs, Trifeature, TrifeatureParams, TRIFEATURE_COLOURS, TRIFEATURE_SHAPES, TRIFEATURE_TEXTURES,
+};
 pub use table::{Column, ColumnData, ColumnKind, GroupKey, LabelSpec, Schema, Table};

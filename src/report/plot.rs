@@ -122,6 +122,75 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
     Ok(svg)
 }
 
+/// One series of a line chart: points in x order, drawn solid with markers, or dashed without.
+#[derive(Clone, Debug)]
+pub struct LineSeries {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+    /// Index into the chart palette (series that belong together share a colour).
+    pub colour: usize,
+}
+
+/// A line chart with its legend at the upper right; the axes span the points (y from 0, with room
+/// above for the legend). Series with no points are left out.
+pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
+    let pts: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    if pts.is_empty() {
+        return Err(Error::Empty { what: "a line chart needs at least one finite point".into() });
+    }
+    let (x_min, x_max) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let y_max = pts.iter().fold(0f64, |a, p| a.max(p.1));
+    let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
+    let y_top = if y_max > 0.0 { y_max * 1.45 } else { 1.0 };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 400)).into_drawing_area();
+        let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
+        root.fill(&WHITE).map_err(map)?;
+        let pad = (x_max - x_min) * 0.03;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d((x_min - pad)..(x_max + pad), 0f64..y_top)
+            .map_err(map)?;
+        chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(map)?;
+        for s in series {
+            let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+            if points.is_empty() {
+                continue;
+            }
+            let color = PALETTE[s.colour % PALETTE.len()];
+            let style = color.stroke_width(2);
+            if s.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, style))
+                    .map_err(map)?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], style));
+            } else {
+                chart
+                    .draw_series(plotters::series::LineSeries::new(points.clone(), style))
+                    .map_err(map)?
+                    .label(s.name.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+                chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled()))).map_err(map)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(map)?;
+        root.present().map_err(map)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +212,23 @@ mod tests {
         // One whisker and two caps for the one interval.
         let black_lines = svg.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#000000\" stroke-width=\"1\" points=").count();
         assert!(black_lines >= 3, "{svg}");
+    }
+
+    #[test]
+    fn line_chart_draws_solid_and_dashed_series() {
+        let svg = line_chart(
+            "EOD against T",
+            "T",
+            "%",
+            &[
+                super::LineSeries { name: "ours".into(), points: vec![(1.0, 2.0), (4.0, 1.5), (10.0, 1.0)], dashed: false, colour: 0 },
+                super::LineSeries { name: "paper".into(), points: vec![(1.0, 1.7), (10.0, 1.0)], dashed: true, colour: 1 },
+            ],
+        )
+        .unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("EOD against T") && svg.contains("paper"));
+        assert!(svg.matches("<circle").count() >= 3, "markers of the solid series");
+        assert!(line_chart("empty", "x", "y", &[]).is_err());
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn of(values: &[Value]) -> Stat {
+    pub(crate) fn of(values: &[Value]) -> Stat {
         let v: Vec<f64> = values.iter().filter_map(Value::get).collect();
         if v.len() != values.len() || v.is_empty() {
             return Stat { mean: None, std: None };

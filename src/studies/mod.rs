@@ -1,9 +1,15 @@
 //! The reproductions: each composes data, methods, forest and audit into a report that carries the
 //! paper's numbers beside ours.
 
+mod distillation;
+mod distillation_render;
 mod fair4free;
 mod fair4free_render;
 
+pub use distillation::{
+    distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
+    DistillationStudyParams, StudyProgress,
+};
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
 };

@@ -1,0 +1,84 @@
+//! How the distillation-temperature reproduction looks: one table of our numbers beside the
+//! paper's, and a chart of EOD and DPD against the temperature.
+
+use crate::report::{line_chart, LineSeries, Render, ReportTable};
+use crate::studies::distillation::{DistillationReport, DistillationRow};
+use crate::studies::fair4free::Stat;
+
+fn stat(s: &Stat, decimals: usize) -> String {
+    match (s.mean, s.std) {
+        (Some(m), Some(sd)) => format!("{m:.decimals$} ± {sd:.decimals$}"),
+        _ => "n/a".into(),
+    }
+}
+
+fn paper(v: Option<f64>, decimals: usize) -> String {
+    v.map_or("—".into(), |x| format!("{x:.decimals$}"))
+}
+
+impl Render for DistillationReport {
+    fn title(&self) -> String {
+        format!(
+            "Distillation temperature and fairness: Trifeature stand-in, ResNet-{} → LeNet-5 ({} seed(s))",
+            self.params.teacher_depth, self.params.seeds
+        )
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let mut t = ReportTable::new(
+            "Test accuracy, DPD and EOD over colour (%), individual fairness I(f): ours | paper (Table 2, Table 4)",
+            ["model", "T", "accuracy", "paper", "EOD", "paper", "DPD", "paper", "I(f)", "paper"],
+        );
+        for r in &self.rows {
+            let p = self.paper_row(&r.method);
+            let model = match r.method.as_str() {
+                "teacher" => "teacher".to_string(),
+                "nds" => "NDS".to_string(),
+                _ => "DS".to_string(),
+            };
+            t.row([
+                model,
+                r.temperature.map_or("—".into(), |x| format!("{x}")),
+                stat(&r.accuracy, 2),
+                paper(p.map(|p| p.accuracy), 2),
+                stat(&r.equalized_odds_difference, 2),
+                paper(p.map(|p| p.equalized_odds_difference), 2),
+                stat(&r.demographic_parity_difference, 2),
+                paper(p.map(|p| p.demographic_parity_difference), 2),
+                stat(&r.individual_fairness, 4),
+                paper(p.map(|p| p.individual_fairness), 4),
+            ]);
+        }
+        t.note(format!("{:.0} s of wall-clock time on {}.", self.seconds, crate::device::device_name()));
+        t.note("Paper: Mohammadshahi & Ioannou, TMLR 2025, Table 2 (Trifeature: accuracy, EOD, DPD; std <= 0.18) and Table 4 (Trifeature individual fairness), mean of 5 seeds.");
+        for n in &self.notes {
+            t.note(n.clone());
+        }
+        vec![t]
+    }
+
+    fn svg(&self) -> Option<String> {
+        let ds: Vec<&DistillationRow> = self.rows.iter().filter(|r| r.temperature.is_some()).collect();
+        let (t_min, t_max) = ds.iter().filter_map(|r| r.temperature).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| (a.min(t), b.max(t)));
+        if ds.is_empty() {
+            return None;
+        }
+        let ours = |f: fn(&DistillationRow) -> &Stat| -> Vec<(f64, f64)> {
+            ds.iter().filter_map(|r| Some((r.temperature?, f(r).mean?))).collect()
+        };
+        let flat = |f: fn(&DistillationRow) -> &Stat, method: &str| -> Vec<(f64, f64)> {
+            self.row(method).and_then(|r| f(r).mean).map_or(Vec::new(), |v| vec![(t_min, v), (t_max, v)])
+        };
+        let series = vec![
+            LineSeries { name: "EOD, distilled students".into(), points: ours(|r| &r.equalized_odds_difference), dashed: false, colour: 0 },
+            LineSeries { name: "DPD, distilled students".into(), points: ours(|r| &r.demographic_parity_difference), dashed: false, colour: 1 },
+            LineSeries { name: "EOD, NDS".into(), points: flat(|r| &r.equalized_odds_difference, "nds"), dashed: true, colour: 0 },
+            LineSeries { name: "DPD, NDS".into(), points: flat(|r| &r.demographic_parity_difference, "nds"), dashed: true, colour: 1 },
+            LineSeries { name: "EOD, teacher".into(), points: flat(|r| &r.equalized_odds_difference, "teacher"), dashed: true, colour: 2 },
+            LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3 },
+        ];
+        line_chart("Fairness gaps of distilled students against the temperature", "temperature T", "% (lower is fairer)", &series).ok()
+    }
+}
+
+crate::impl_renderers!(DistillationReport);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use fairdistill::studies::{reproduce_fair4free, Fair4FreeStudyParams};
+use fairdistill::studies::{reproduce_aimfair, reproduce_fair4free, AimFairStudyParams, Fair4FreeStudyParams};
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -14,6 +14,35 @@ pub enum ReproduceCommand {
     /// Fair4Free: fair VAE teacher, data-free student; TSTR utility and fairness, density and
     /// coverage, our numbers beside the paper's.
     Fair4free(Fair4FreeArgs),
+    /// AIM-Fair on Adult / sex: a classifier pretrained on biased real rows, fine-tuned on
+    /// balanced synthetic rows through the gradient-differential mask, beside five baselines.
+    AimFair(AimFairArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AimFairArgs {
+    /// Seeds (each draws its own biased set and trains its own generator and classifiers;
+    /// default 3, 1 with --quick).
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// The short configuration of the notebook (1 seed, 4,000 rows per set, short training).
+    #[arg(long)]
+    pub quick: bool,
+    /// k of the mask (k smallest Δ1 ∩ k largest Δ2); default: the paper's 55/62 of the tensors.
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    /// Rows of the biased real training set D_R (default 8,000; 4,000 with --quick).
+    #[arg(long)]
+    pub real_rows: Option<usize>,
+    /// Rows of each synthetic set D_S1 and D_S2 (default 8,000; 4,000 with --quick).
+    #[arg(long)]
+    pub synthetic_rows: Option<usize>,
+    /// Folder for aim-fair-adult-sex.{md,html,json}.
+    #[arg(long, default_value = "audits")]
+    pub out: PathBuf,
+    /// Print the table only; write no files.
+    #[arg(long)]
+    pub no_write: bool,
 }
 
 #[derive(Args, Debug)]
@@ -74,6 +103,7 @@ impl Fair4FreeArgs {
 pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
     match cmd {
         ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
+        ReproduceCommand::AimFair(args) => aim_fair(args, quiet),
     }
 }
 
@@ -97,7 +127,7 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         p.sweep.clear();
     }
     p.forest_sees_sensitive = !args.hide_sensitive;
-    let command = std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ");
+    let command = command_line();
     let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
     let total = per_model * (2 * p.seeds as u64 + p.sweep.len() as u64);
     let progress = bar(total, "training", quiet);
@@ -111,20 +141,62 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     progress.finish_and_clear();
     print!("{}", report.to_text());
     if !args.no_write {
-        std::fs::create_dir_all(&args.out).map_err(|e| fairdistill::Error::Io { path: args.out.clone(), source: e })?;
         let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
-        let header = format!("<!-- produced by: {} -->\n\n", report.command);
-        for (ext, text) in [
-            ("md", format!("{header}Command: `{}`\n\n{}", report.command, report.to_markdown())),
-            ("html", format!("{header}<p>Command: <code>{}</code></p>\n{}", fairdistill::report::html_escape(&report.command), report.to_html())),
-            ("json", report.to_json()?),
-        ] {
-            let path = args.out.join(format!("{stem}.{ext}"));
-            std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
-        }
-        if !quiet {
-            eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", args.out.display());
-        }
+        write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+    }
+    Ok(())
+}
+
+/// The command line as typed (arguments with spaces quoted).
+fn command_line() -> String {
+    std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
+}
+
+/// Writes `<out>/<stem>.{md,html,json}`, the Markdown and HTML with the command at the top.
+fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str, html: &str, json: &str, quiet: bool) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    let header = format!("<!-- produced by: {command} -->\n\n");
+    for (ext, text) in [
+        ("md", format!("{header}Command: `{command}`\n\n{markdown}")),
+        ("html", format!("{header}<p>Command: <code>{}</code></p>\n{html}", fairdistill::report::html_escape(command))),
+        ("json", json.to_string()),
+    ] {
+        let path = out.join(format!("{stem}.{ext}"));
+        std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+    }
+    if !quiet {
+        eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display());
+    }
+    Ok(())
+}
+
+pub fn aim_fair(args: AimFairArgs, quiet: bool) -> Result<()> {
+    let dataset = fairdistill::data::load_builtin("adult", &fairdistill::LoadOptions::default())?;
+    let mut p = if args.quick { AimFairStudyParams::quick() } else { AimFairStudyParams::full() };
+    if let Some(s) = args.seeds {
+        p.seeds = s;
+    }
+    if let Some(k) = args.top_k {
+        p.model.top_k = Some(k);
+    }
+    if let Some(n) = args.real_rows {
+        p.real_rows = n;
+    }
+    if let Some(n) = args.synthetic_rows {
+        p.synthetic_rows = n;
+    }
+    p.check()?;
+    let command = command_line();
+    let progress = bar(p.steps(), "training", quiet);
+    let report = reproduce_aimfair(&dataset, &p, &command, &mut |what| {
+        progress.set_message(what.to_string());
+        progress.inc(1);
+    })?;
+    progress.finish_and_clear();
+    print!("{}", report.to_text());
+    if !args.no_write {
+        let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
+        write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
     Ok(())
 }

@@ -1,3 +1,4 @@
 //! One folder per method: its params, its training and its generation.
 
+pub mod aimfair;
 pub mod fair4free;

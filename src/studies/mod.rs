@@ -1,9 +1,15 @@
 //! The reproductions: each composes data, methods, forest and audit into a report that carries the
 //! paper's numbers beside ours.
 
+mod aimfair;
+mod aimfair_render;
 mod fair4free;
 mod fair4free_render;
 
+pub use aimfair::{
+    cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
+    ThirdPartyNumbers, AIMFAIR_METHODS,
+};
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
 };

@@ -27,6 +27,10 @@ use crate::studies::fair4free::Stat;
 /// The method rows, in report order (a JSON contract).
 pub const AIMFAIR_METHODS: [&str; 6] = ["erm-real", "synthetic-only", "real+synthetic", "full-finetune", "random-mask", "aim-fair"];
 
+/// Reference rows after the methods: a classifier trained like `erm-real` on as many real rows
+/// drawn without bias, and the constant majority-class prediction (what ACC alone rewards).
+pub const AIMFAIR_REFERENCES: [&str; 2] = ["erm-unbiased-real (reference)", "constant majority class (reference)"];
+
 /// Settings of the study.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AimFairStudyParams {
@@ -90,10 +94,10 @@ impl AimFairStudyParams {
     }
 
     /// Training epochs over the whole study (for progress bars): the generator's three stages
-    /// and six classifier trainings per seed.
+    /// and seven classifier trainings per seed.
     pub fn steps(&self) -> u64 {
         let g = self.generator.epochs + self.generator.student_epochs + self.generator.head_epochs;
-        let m = 3 * self.model.pretrain_epochs + 3 * self.model.finetune_epochs;
+        let m = 4 * self.model.pretrain_epochs + 3 * self.model.finetune_epochs;
         (self.seeds * (g + m)) as u64
     }
 
@@ -303,12 +307,18 @@ struct TestSets<'a> {
 impl Scores {
     fn push(&mut self, model: &Classifier, sets: &TestSets, column: &str, tensors: usize) -> Result<()> {
         let pred = model.predict(sets.test)?;
-        let audit = FairnessAudit::new(&sets.test.y, &pred).sensitive(column, sets.test_s).params(AuditParams::default().n_boot(0)).run()?;
+        let balanced = model.predict(sets.balanced)?;
+        self.push_predictions(&pred, &balanced, sets, column, tensors)
+    }
+
+    fn push_predictions(&mut self, pred: &[u8], balanced: &[u8], sets: &TestSets, column: &str, tensors: usize) -> Result<()> {
+        let audit = FairnessAudit::new(&sets.test.y, pred).sensitive(column, sets.test_s).params(AuditParams::default().n_boot(0)).run()?;
         self.accuracy.push(audit.overall.accuracy.clone());
         self.eo.push(audit.eo_aimfair.clone());
         self.wst.push(audit.worst_group_accuracy.clone());
         self.std.push(audit.group_accuracy_std.clone());
-        self.balanced.push(Value::Defined(model.accuracy(sets.balanced)?));
+        let right = balanced.iter().zip(&sets.balanced.y).filter(|(p, y)| p == y).count();
+        self.balanced.push(Value::ratio(right as u64, balanced.len() as u64, "no balanced test rows"));
         self.tensors.push(tensors);
         Ok(())
     }
@@ -360,7 +370,7 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
     let balanced = Examples::from_table(&encoder, &balanced_t)?;
     let sets = TestSets { test: &test, test_s: &test_s, balanced: &balanced };
 
-    let mut scores: Vec<Scores> = AIMFAIR_METHODS.iter().map(|_| Scores::default()).collect();
+    let mut scores: Vec<Scores> = AIMFAIR_METHODS.iter().chain(&AIMFAIR_REFERENCES).map(|_| Scores::default()).collect();
     let mut first_tensors: Vec<TensorScore> = Vec::new();
     let mut times_selected: Vec<usize> = Vec::new();
     let mut set_summaries = Vec::new();
@@ -418,6 +428,15 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
         let (aim, _) = AimFair::fine_tune(&mp, "aim-fair", &erm, &mask, &s2, &val, &mut obs)?;
         scores[5].push(&aim, &sets, &column, n_selected)?;
 
+        let mut rows: Vec<usize> = (0..dataset.train.n_rows()).collect();
+        rows.shuffle(&mut ChaCha8Rng::seed_from_u64(4000 + seed));
+        rows.truncate(p.real_rows);
+        let natural = Examples::from_table(&encoder, &dataset.train.select_rows(&rows))?;
+        let (unbiased, _) = AimFair::train_from_scratch(&mp, "erm-unbiased-real", &natural, &val, &mut obs)?;
+        scores[6].push(&unbiased, &sets, &column, n_tensors)?;
+        let majority = (2 * dataset.train.label().iter().filter(|&&y| y == 1).count() >= dataset.train.n_rows()) as u8;
+        scores[7].push_predictions(&vec![majority; test.len()], &vec![majority; balanced.len()], &sets, &column, 0)?;
+
         if seed == 0 {
             first_tensors = tensors.clone();
             times_selected = vec![0; n_tensors];
@@ -473,7 +492,7 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
         dataset: dataset.name.clone(),
         sensitive: column,
         s_values: s,
-        rows: AIMFAIR_METHODS.iter().zip(&scores).map(|(m, sc)| sc.row(m)).collect(),
+        rows: AIMFAIR_METHODS.iter().chain(&AIMFAIR_REFERENCES).zip(&scores).map(|(m, sc)| sc.row(m)).collect(),
         top_k: p.model.k(),
         selected_tensors,
         sets: set_summaries,

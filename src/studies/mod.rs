@@ -8,7 +8,7 @@ mod fair4free_render;
 
 pub use aimfair::{
     cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
-    ThirdPartyNumbers, AIMFAIR_METHODS,
+    ThirdPartyNumbers, AIMFAIR_METHODS, AIMFAIR_REFERENCES,
 };
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,

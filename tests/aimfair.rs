@@ -167,6 +167,16 @@ fn a_tiny_study_produces_every_row_with_finite_values_and_a_seed_reproduces_it()
 }
 
 #[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Classifier>();
+    check::<AimFair>();
+    check::<Examples>();
+    check::<fairdistill::studies::AimFairReport>();
+    check::<AimFairStudyParams>();
+}
+
+#[test]
 fn bad_study_settings_are_clear_errors() {
     let adult = load_builtin("adult", &LoadOptions::default()).unwrap();
     let mut cases: Vec<(AimFairStudyParams, &str)> = Vec::new();

@@ -146,8 +146,11 @@ impl Classifier {
         if !mask.iter().any(|&m| m) {
             return Err(Error::invalid("mask", "no tensor", "select at least one parameter tensor to train"));
         }
-        if epochs == 0 || batch_size == 0 {
-            return Err(Error::invalid("epochs", epochs, "epochs and batch size must be at least 1"));
+        if epochs == 0 {
+            return Err(Error::invalid("epochs", 0, "must be at least 1"));
+        }
+        if batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be at least 1"));
         }
         train.check(stage, self.width())?;
         val.check("validation rows", self.width())?;

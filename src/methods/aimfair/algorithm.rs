@@ -41,8 +41,8 @@ impl AimFair {
         let b = params.batch_size;
         let s = params.seed.wrapping_add(17);
         let g_r = mean_gradients(model, real, b, s)?;
-        let g_1 = mean_gradients(model, biased, b, s + 1)?;
-        let g_2 = mean_gradients(model, balanced, b, s + 2)?;
+        let g_1 = mean_gradients(model, biased, b, s.wrapping_add(1))?;
+        let g_2 = mean_gradients(model, balanced, b, s.wrapping_add(2))?;
         let (d1, d2) = gradient_differential(&g_r, &g_1, &g_2)?;
         let k = params.k();
         if k > d1.len() {

@@ -149,6 +149,9 @@ fn a_tiny_study_produces_every_row_with_finite_values_and_a_seed_reproduces_it()
             assert!(m.is_finite() && (0.0..=100.0).contains(&m) && d.is_finite() && d >= 0.0, "{row:?}");
         }
         assert!(row.wst.mean.unwrap() <= row.accuracy.mean.unwrap() + 1e-9, "{row:?}");
+        // The minimum of the mean cells is at least the mean of the per-seed minima.
+        let pooled = row.wst_of_mean_cells.unwrap();
+        assert!(pooled.is_finite() && pooled + 1e-9 >= row.wst.mean.unwrap(), "{row:?}");
     }
     assert_eq!(r.selected_tensors.len(), 6);
     assert_eq!(r.top_k, 5);

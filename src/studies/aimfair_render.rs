@@ -20,7 +20,7 @@ impl Render for AimFairReport {
     fn tables(&self) -> Vec<ReportTable> {
         let mut t = ReportTable::new(
             "Test results ×100 (mean ± std over seeds)",
-            ["method", "ACC ↑", "EO ↓", "WST ↑", "STD ↓", "ACC balanced test ↑", "tensors trained"],
+            ["method", "ACC ↑", "EO ↓", "WST ↑", "STD ↓", "WST of mean cells ↑", "ACC balanced test ↑", "tensors trained"],
         );
         for r in &self.rows {
             t.row([
@@ -29,6 +29,7 @@ impl Render for AimFairReport {
                 pm(&r.eo),
                 pm(&r.wst),
                 pm(&r.std),
+                r.wst_of_mean_cells.map_or("n/a".to_string(), |w| format!("{w:.2}")),
                 pm(&r.balanced_accuracy),
                 format!("{:.1}", r.tensors_trained),
             ]);
@@ -40,6 +41,7 @@ impl Render for AimFairReport {
             format!("{:.2}", tp.eo),
             format!("{:.2}", tp.wst),
             format!("{:.2}", tp.std),
+            "—".into(),
             "—".into(),
             "—".into(),
         ]);

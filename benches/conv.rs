@@ -72,8 +72,8 @@ fn main() {
         lenet.num_params()
     );
 
-    // ResNet-20, batch 32.
-    let batch = 32;
+    // ResNet-20, batch 64.
+    let batch = 64;
     let mut resnet = ResNetConfig::default().build(&dev);
     let x = FeatureMaps::new(dev.sample_normal_like(&(batch * 32 * 32, 3)), batch, 32, 32);
     let target = one_hot(&dev, batch, 10);
@@ -96,6 +96,44 @@ fn main() {
         ms(s),
         3.0 * 2.0 * 40.6e6 * batch as f64 / s.as_secs_f64() / 1e9,
         batch as f64 / s.as_secs_f64()
+    );
+
+    // One ResNet stage-2 convolution (32 -> 32 channels, 3x3, padding 1, 16x16, batch 64) forward
+    // and backward, against the attainable rate of a large matrix product on this machine.
+    let conv = Conv2dConfig::new(32, 32, 3).padding(1).bias(false).build(&dev);
+    let x = FeatureMaps::new(dev.sample_normal_like(&(64 * 16 * 16, 32)), 64, 16, 16);
+    let (mut f, mut b) = (vec![], vec![]);
+    for rep in 0..reps + 2 {
+        let t0 = Instant::now();
+        let y = conv.forward(x.leaky_trace());
+        let s = y.data.sum();
+        let _ = s.array();
+        let t1 = Instant::now();
+        let _g = s.backward();
+        if rep >= 2 {
+            f.push(t1 - t0);
+            b.push(t1.elapsed());
+        }
+    }
+    let macs = (64 * 16 * 16 * 32 * 9 * 32) as f64;
+    let (fm, bm) = (median(f), median(b));
+    let big = 1024;
+    let a: Matrix = dev.sample_normal_like(&(big, big));
+    let mut mm = vec![];
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let y = fairdistill::nn::Dense { weight: a.clone(), bias: dev.zeros_like(&(big,)) }.forward(a.clone());
+        let _ = y.shape();
+        mm.push(t0.elapsed());
+    }
+    let peak = 2.0 * (big * big * big) as f64 / median(mm).as_secs_f64() / 1e9;
+    println!(
+        "conv 32->32 3x3 on 64x32x16x16: forward {:.2} ms ({:.1} GFLOP/s), backward {:.2} ms ({:.1} GFLOP/s); 1024^3 matrix product {:.1} GFLOP/s",
+        ms(fm),
+        2.0 * macs / fm.as_secs_f64() / 1e9,
+        ms(bm),
+        4.0 * macs / bm.as_secs_f64() / 1e9,
+        peak
     );
 
     // The im2col of LeNet-5's first layer at batch 64: dfdx gather (route a) vs a plain loop.

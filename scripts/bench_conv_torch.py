@@ -1,5 +1,5 @@
 """PyTorch side of the convolution benchmark (run by scripts/bench-conv): one Adam training step
-of LeNet-5 (batch 64) and ResNet-20 (batch 32) on 3x32x32 inputs with cross-entropy, CPU, 2
+of LeNet-5 (batch 64) and ResNet-20 (batch 64) on 3x32x32 inputs with cross-entropy, CPU, 2
 threads, median of repeated steps, the same architectures as benches/conv.rs. Prints one JSON
 line."""
 import json
@@ -88,10 +88,10 @@ def step_times(model, batch, reps):
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     lenet = step_times(LeNet5(), 64, reps)
-    resnet = step_times(ResNet20(), 32, max(reps // 4, 3))
+    resnet = step_times(ResNet20(), 64, max(reps // 4, 3))
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "lenet5_batch64_step_ms": lenet * 1e3, "resnet20_batch32_step_ms": resnet * 1e3,
+        "lenet5_batch64_step_ms": lenet * 1e3, "resnet20_batch64_step_ms": resnet * 1e3,
         "resnet20_params": sum(p.numel() for p in ResNet20().parameters()),
     }))
 

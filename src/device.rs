@@ -1,8 +1,9 @@
 //! The one place that picks the compute device.
 //!
 //! Models are configs built on [`Device`]: `dfdx`'s `Cpu` by default, `Cuda` (through cudarc) when
-//! the crate is built with the `cuda` feature. No other file names a device type or carries a
-//! `cfg(feature = "cuda")`.
+//! the crate is built with the `cuda` feature. The only other `cfg(feature = "cuda")` switches
+//! choose, inside one function each, between a hand-written CPU kernel and the dfdx ops that the
+//! CUDA build runs (see docs/ARCHITECTURE.md).
 
 /// The device every model is built on.
 #[cfg(not(feature = "cuda"))]

@@ -112,3 +112,31 @@ fn the_fairdisco_penalty_also_lowers_the_dependence() {
     let d1 = fair.latent_dcor_sq(&t, 600).unwrap();
     assert!(d1 * 3.0 <= d0, "dCor^2 with beta 0: {d0:.4}, with the FairDisCo penalty: {d1:.4}");
 }
+
+fn numeric_std(t: &Table, name: &str) -> f64 {
+    let v = match &t.column(name).unwrap().data {
+        fairdistill::data::ColumnData::Numeric(v) => v.clone(),
+        _ => panic!("{name} is not numeric"),
+    };
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+}
+
+#[test]
+fn numeric_noise_draws_from_the_learned_variance_and_label_weight_is_validated() {
+    let t = leaky_table(400);
+    let p = tiny().epochs(8).seed(3);
+    let mean_only = Fair4Free::fit(&p, &t, &mut |_| {}).unwrap();
+    let noisy = Fair4Free::fit(&p.clone().numeric_noise(1.0), &t, &mut |_| {}).unwrap();
+    let (a, b) = (mean_only.generate(500, 1, LatentSource::Student).unwrap(), noisy.generate(500, 1, LatentSource::Student).unwrap());
+    for col in ["a", "b"] {
+        let (s0, s1) = (numeric_std(&a, col), numeric_std(&b, col));
+        assert!(s1 > s0, "{col}: spread {s0:.3} with the mean only, {s1:.3} with the learned noise");
+    }
+    for bad in [-1.0, f64::NAN] {
+        let err = Fair4Free::fit(&tiny().label_weight(bad), &t, &mut |_| {}).unwrap_err();
+        assert!(matches!(err, Error::InvalidParam { name: "label_weight", .. }), "{err}");
+        let err = Fair4Free::fit(&tiny().numeric_noise(bad), &t, &mut |_| {}).unwrap_err();
+        assert!(matches!(err, Error::InvalidParam { name: "numeric_noise", .. }), "{err}");
+    }
+}

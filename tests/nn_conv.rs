@@ -3,7 +3,7 @@
 
 use dfdx::prelude::*;
 use fairdistill::nn::{
-    load_params, save_params, Adam, BatchNorm2d, Conv2d, Conv2dConfig, ConvTranspose2dConfig, Dense, FeatureMaps,
+    load_params, save_params, Adam, BatchNorm2d, Conv2d, Conv2dConfig, ConvTranspose2dConfig, ConvVaeConfig, Dense, FeatureMaps,
     LeNet5Config, Matrix, Pool2dConfig, ResNetConfig, Trainable,
 };
 use fairdistill::{seeded_device, Device};
@@ -515,6 +515,65 @@ fn batch_norm_normalises_each_channel_and_its_gradients_match_finite_differences
         weighted_sum(&b2.forward_train(x.clone()).data.as_vec(), &r)
     });
     assert_close(&grads.get(&bn.gamma).as_vec(), &fg, 1e-2, "batch norm d/dgamma");
+    // d/dbeta of sum(r * y) is the column sum of r.
+    let rb: Vec<f32> = (0..c).map(|ch| r.iter().skip(ch).step_by(c).sum()).collect();
+    assert_close(&grads.get(&bn.beta).as_vec(), &rb, 1e-4, "batch norm d/dbeta");
+}
+
+#[test]
+fn resnet56_has_the_published_parameter_count() {
+    let dev = seeded_device(51);
+    let mut net = ResNetConfig { depth: 56, ..ResNetConfig::default() }.build(&dev);
+    // He et al. (2016), CIFAR-10 table: 0.85 M parameters (option-A shortcuts).
+    assert_eq!(net.num_params(), 853_018);
+}
+
+#[test]
+fn conv_vae_pair_fits_28_and_32_pixel_images_and_learns_to_reconstruct() {
+    let dev = seeded_device(70);
+    for (size, c) in [(28usize, 1usize), (32, 3)] {
+        let (enc, dec) = ConvVaeConfig { in_channels: c, image_size: size, widths: [4, 8], latent: 3 }.build(&dev);
+        let x: Matrix = dev.sample_normal_like(&(2 * size * size, c));
+        let (mu, lv) = enc.forward(FeatureMaps::new(x, 2, size, size));
+        assert_eq!((mu.shape(), lv.shape()), (&(2, 3), &(2, 3)));
+        let y = dec.forward(mu);
+        assert_eq!((y.n, y.h, y.w, y.channels()), (2, size, size, c));
+    }
+    assert!(ConvVaeConfig { image_size: 30, ..ConvVaeConfig::default() }.validate().is_err());
+    assert!(ConvVaeConfig { latent: 0, ..ConvVaeConfig::default() }.validate().is_err());
+
+    // A VAE-style loss (decode mu, small KL weight) on 16 images of bars: the reconstruction
+    // error falls, every tensor gets a gradient, and the same seed gives the same bits.
+    let run = |seed: u64| {
+        let dev = seeded_device(seed);
+        let (mut enc, mut dec) = ConvVaeConfig { in_channels: 1, image_size: 8, widths: [4, 8], latent: 4 }.build(&dev);
+        let mut rows = vec![0.0f32; 16 * 64];
+        for i in 0..16 {
+            for p in 0..64 {
+                let (y, x) = (p / 8, p % 8);
+                rows[i * 64 + p] = if i % 2 == 0 { (x == i / 2) as u8 as f32 } else { (y == i / 2) as u8 as f32 };
+            }
+        }
+        let target: Matrix = dev.tensor_from_vec(rows, (16 * 64, 1));
+        let (mut ae, mut ad) = (Adam::new(1e-2), Adam::new(1e-2));
+        let mut losses = Vec::new();
+        for _ in 0..60 {
+            let (mu, lv) = enc.forward(FeatureMaps::new(target.leaky_trace(), 16, 8, 8));
+            let kl = ((lv.with_empty_tape().exp() + mu.with_empty_tape().square() - lv - 1.0) * 0.5).mean();
+            let out = dec.forward(mu);
+            let recon = (out.data - target.clone()).square().mean();
+            losses.push(recon.array());
+            let loss = recon + kl * 1e-3;
+            let grads = loss.backward();
+            ae.step(&mut enc, &grads);
+            ad.step(&mut dec, &grads);
+        }
+        (losses, enc.flat_params(), dec.flat_params())
+    };
+    let (losses, e1, d1) = run(71);
+    assert!(losses[losses.len() - 1] < 0.6 * losses[0], "reconstruction {} -> {}", losses[0], losses[losses.len() - 1]);
+    let (losses2, e2, d2) = run(71);
+    assert_eq!((losses, e1, d1), (losses2, e2, d2));
 }
 
 /// Adam moves every entry with a non-zero gradient; at batch 2 some ReLUs are dead, so check that

@@ -27,11 +27,14 @@ pub struct TrainFair4FreeArgs {
     #[arg(long, default_value_t = 20)]
     pub epochs: usize,
     /// log10 of the penalty weight beta; `none` for beta = 0.
-    #[arg(long, default_value = "2")]
+    #[arg(long, default_value = "1")]
     pub beta_log10: String,
     /// Weight of the KL term.
     #[arg(long, default_value_t = 1.0)]
     pub kl_weight: f64,
+    /// Weight of the teacher's joint label term (label head on z; 0: head trained afterwards).
+    #[arg(long, default_value_t = 1.0)]
+    pub label_weight: f64,
     /// The fairness penalty: distance correlation (Fair4Free) or FairDisCo's kernel distance
     /// covariance (its values are small: use a larger beta, e.g. --beta-log10 4).
     #[arg(long, value_enum, default_value_t = PenaltyArg::Dcor)]
@@ -96,6 +99,7 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
         .student_epochs(args.epochs)
         .beta_log10(beta)
         .kl_weight(args.kl_weight)
+        .label_weight(args.label_weight)
         .penalty(match args.penalty {
             PenaltyArg::Dcor => Penalty::DCor,
             PenaltyArg::Fairdisco => Penalty::FairDisCo,

@@ -68,6 +68,21 @@ pub struct Fair4FreeArgs {
     /// Weight of the teacher's KL term (default: the model's, 1).
     #[arg(long)]
     pub kl_weight: Option<f64>,
+    /// Weight of the teacher's joint label term (label head on z; 0: head trained afterwards only).
+    #[arg(long)]
+    pub label_weight: Option<f64>,
+    /// Categorical decoding temperature at generation (0: arg-max; default: the model's).
+    #[arg(long)]
+    pub categorical_temperature: Option<f64>,
+    /// Scale of the learned numeric noise at generation (0: the mean; default: the model's).
+    #[arg(long)]
+    pub numeric_noise: Option<f64>,
+    /// Teacher batch size (default: the model's).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// log10 of the penalty weight beta (default: the model's).
+    #[arg(long)]
+    pub beta_log10: Option<f64>,
     /// Draw every sensitive group equally often in the synthetic rows.
     #[arg(long)]
     pub balanced: bool,
@@ -92,6 +107,11 @@ impl Fair4FreeArgs {
             epochs: None,
             hide_sensitive: false,
             kl_weight: None,
+            label_weight: None,
+            categorical_temperature: None,
+            numeric_noise: None,
+            batch_size: None,
+            beta_log10: None,
             balanced: false,
             out: PathBuf::from("audits"),
             no_write: true,
@@ -119,6 +139,21 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     }
     if let Some(w) = args.kl_weight {
         p.model.kl_weight = w;
+    }
+    if let Some(w) = args.label_weight {
+        p.model.label_weight = w;
+    }
+    if let Some(t) = args.categorical_temperature {
+        p.model.categorical_temperature = t;
+    }
+    if let Some(a) = args.numeric_noise {
+        p.model.numeric_noise = a;
+    }
+    if let Some(b) = args.batch_size {
+        p.model.batch_size = b;
+    }
+    if let Some(b) = args.beta_log10 {
+        p.model.beta_log10 = Some(b);
     }
     if args.balanced {
         p.model.group_sampling = fairdistill::methods::fair4free::GroupSampling::Balanced;

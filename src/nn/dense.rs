@@ -100,3 +100,30 @@ impl Trainable for Dense {
         f(ParamMut::Vector(&mut self.bias));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::seeded_device;
+
+    #[test]
+    fn forward_and_gradients_agree_with_dfdx_ops() {
+        let dev = seeded_device(5);
+        let layer = Dense::new(&dev, 7, 5);
+        let x: Matrix = dev.sample_normal_like(&(9, 7));
+        let r: Matrix = dev.sample_normal_like(&(9, 5));
+        let y = layer.forward(x.leaky_trace());
+        let reference = x.leaky_trace().matmul(layer.weight.clone()) + layer.bias.clone().broadcast_like::<_, Axis<0>>(&(9, 5));
+        let close = |a: Vec<f32>, b: Vec<f32>, what: &str| {
+            for (p, q) in a.iter().zip(&b) {
+                assert!((p - q).abs() < 1e-5 * (1.0 + q.abs()), "{what}: {p} vs {q}");
+            }
+        };
+        close(y.as_vec(), reference.as_vec(), "forward");
+        let g1 = (y * r.clone()).sum().backward();
+        let g2 = (reference * r).sum().backward();
+        close(g1.get(&x).as_vec(), g2.get(&x).as_vec(), "dx");
+        close(g1.get(&layer.weight).as_vec(), g2.get(&layer.weight).as_vec(), "dW");
+        close(g1.get(&layer.bias).as_vec(), g2.get(&layer.bias).as_vec(), "db");
+    }
+}

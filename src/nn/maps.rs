@@ -31,30 +31,20 @@ pub(crate) type Index = Tensor<(usize,), usize, Device>;
 /// and to 4-D `(N, C, H, W)` tensors ([`Tensor4`]) on the tape (one gather each);
 /// [`FeatureMaps::from_nchw_slice`] / [`FeatureMaps::to_nchw_vec`] do it on the host.
 ///
-/// # Route: gather + matmul in dfdx ops (a), not a hand-written kernel (b)
+/// # Route: hand-written CPU kernels (b), dfdx ops on CUDA (a)
 ///
-/// Every layer on feature maps is written with dfdx ops that exist on every device: `gather` of
-/// rows with a `usize` index tensor, `concat_along` (a zero row for padding), `reshape_like`,
-/// `matmul`, and `max`/`mean` over an axis for pooling. So the `cuda` build runs the same code,
-/// `cargo check --features cuda,ci-check` covers it, no file but `device.rs` names a device, and
-/// dfdx's own backward passes give the gradients. Measured with `cargo bench --bench conv` on the
-/// 2-core development machine (CPU, medians of 20):
-///
-/// | what                                                          | time     |
-/// |---------------------------------------------------------------|----------|
-/// | LeNet-5 training step, batch 64, 3x32x32 (forward/backward/Adam) | 23.3 ms (9.9 / 13.1 / 0.3), 10.7 GFLOP/s |
-/// | ResNet-20 training step, batch 32                              | 401 ms, 19.4 GFLOP/s |
-/// | LeNet-5 conv1 (3->6, 5x5) forward at batch 64: gather + matmul | 6.6 ms   |
-/// | its backward (gather's scatter-add + matmul gradients)        | 9.0 ms   |
-/// | the same 3.76 M-value patch copy by a plain Rust loop          | 0.6 ms   |
-///
-/// dfdx's CPU `gather` walks a generic n-d index per element (about 2 ns per value forward,
-/// 3 ns backward), ten times a plain copy, and the gathers with their scatter-adds are most of
-/// the LeNet-5 step, so a CPU kernel of its own (route b) could make that step about twice as
-/// fast. It would also need its own
-/// backward, a second implementation for CUDA, and a `cfg` outside `device.rs`. Route (a) is
-/// kept: correct everywhere first; route (b) can later be added as a CPU fast path behind the
-/// same `FeatureMaps` API without changing any caller.
+/// Two routes were measured (`cargo bench --bench conv`, 2 cores; details in
+/// docs/PERFORMANCE.md). Route (a) writes every layer in dfdx ops that exist on every device
+/// (`gather` of rows with a `usize` index tensor, `matmul`, `normalize`): correct everywhere, but
+/// dfdx's CPU `gather` walks a generic n-d index per element (ten times a plain copy), its
+/// `normalize` and broadcasts take about twenty passes, and its `gemm` 0.15 has no AVX-512 on
+/// stable Rust: a ResNet-20 step at batch 32 took 435 ms, 11x PyTorch. Route (b) gives the CPU its
+/// own ops with their own backward passes: the convolution works image by image on L2-sized
+/// blocks of output pixels (gather, then a `gemm` 0.19 product; the backward gathers again and
+/// scatters back into the image's own rows, so threads never share an output), batch
+/// normalisation is one fused kernel, dense layers call `gemm` 0.19 directly: the same step takes
+/// 66 ms, within 2x of PyTorch. The CUDA build keeps route (a) behind the same functions (no GPU
+/// was lent to check its speed), so callers never see the difference.
 #[derive(Clone, Debug)]
 pub struct FeatureMaps<T = NoneTape> {
     pub data: Matrix<T>,

@@ -7,6 +7,7 @@ mod adam;
 mod batch_norm;
 mod cnn;
 mod conv;
+mod conv_vae;
 mod convtrans;
 mod dense;
 mod gemm;
@@ -23,6 +24,7 @@ pub use adam::Adam;
 pub use batch_norm::BatchNorm2d;
 pub use cnn::{BasicBlock, LeNet5, LeNet5Config, ResNet, ResNetConfig};
 pub use conv::{Conv2d, Conv2dConfig};
+pub use conv_vae::{ConvDecoder, ConvEncoder, ConvVaeConfig};
 pub use convtrans::{ConvTranspose2d, ConvTranspose2dConfig};
 pub use dense::{Dense, Matrix, Vector};
 #[cfg(not(feature = "cuda"))]

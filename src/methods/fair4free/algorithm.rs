@@ -16,7 +16,7 @@ use crate::methods::fair4free::fairdisco::GroupWeights;
 use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, Penalty, StudentLoss};
 use crate::methods::fair4free::penalty::centred_constant;
 use crate::methods::fair4free::student::{kernel_mean_const, median_bandwidths, mmd_sq};
-use crate::methods::fair4free::teacher::{teacher_loss, BatchPenalty, LossMasks, Teacher};
+use crate::methods::fair4free::teacher::{teacher_loss, BatchLabels, BatchPenalty, LossMasks, Teacher};
 use crate::nn::{Adam, Matrix, Mlp, MlpConfig};
 
 /// One line of the training log.
@@ -121,9 +121,12 @@ impl Fair4Free {
         let hold_s = one_hot(&dev, &hold_g, k);
         let hold_s64 = Array2::from_shape_fn((hold.len(), k), |(i, c)| (hold_g[i] == c) as u8 as f64);
 
-        // 1. Teacher.
+        // 1. Teacher (and, with a label weight, the label head on z, trained jointly).
         let mut teacher = Teacher::new(&dev, layout.x_width(), k, &params.hidden, params.latent);
+        let mut head = MlpConfig { input: params.latent, hidden: params.head_hidden.clone(), output: 1 }.build(&dev);
         let mut adam = Adam::new(params.learning_rate as f32);
+        let mut head_adam = Adam::new(params.learning_rate as f32);
+        let label_weight = params.label_weight as f32;
         for epoch in 0..params.epochs {
             let (mut r, mut kl, mut pen, mut nb) = (0.0f64, 0.0f64, 0.0f64, 0usize);
             for b in batches(fit_rows.len(), params.batch_size, &mut rng) {
@@ -139,12 +142,17 @@ impl Fair4Free {
                     (_, Some(w)) => Some(BatchPenalty::FairDisCo(w, beta)),
                     _ => None,
                 };
-                let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg, params.kl_weight as f32);
+                let y: Matrix = dev.tensor_from_vec(rows.iter().map(|&i| labels[i] as f32).collect(), (rows.len(), 1));
+                let label_arg = (label_weight > 0.0).then_some(BatchLabels { head: &head, y: &y, weight: label_weight });
+                let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg, params.kl_weight as f32, label_arg);
                 if !loss.array().is_finite() {
                     return Err(Error::NonFinite { what: format!("teacher loss at epoch {epoch}"), index: nb });
                 }
                 let grads = loss.backward();
                 adam.step(&mut teacher, &grads);
+                if label_weight > 0.0 {
+                    head_adam.step(&mut head, &grads);
+                }
                 r += parts.recon as f64;
                 kl += parts.kl as f64;
                 pen += parts.penalty as f64;
@@ -216,8 +224,8 @@ impl Fair4Free {
             log.push(entry);
         }
 
-        // 3. Label head: reads the fair latent only (never s), trained on the teacher's latents.
-        let mut head = MlpConfig { input: l, hidden: params.head_hidden.clone(), output: 1 }.build(&dev);
+        // 3. Label head: reads the fair latent only (never s), trained (on from the joint training,
+        // if any) on the teacher's latents.
         let mut adam = Adam::new(params.learning_rate as f32 * 3.0);
         for epoch in 0..params.head_epochs {
             let mut total = 0.0f64;
@@ -305,11 +313,14 @@ impl Fair4Free {
             let x = self.teacher.decode_const(&z, &s).as_vec();
             let p = self.head.forward(z).sigmoid().as_vec();
             let w = self.layout.x_width();
+            let sd: Vec<f64> = self.teacher.num_logvar.as_vec().iter().map(|lv| (0.5 * *lv as f64).exp()).collect();
+            let a = self.params.numeric_noise;
             for i in 0..m {
                 let row = start + i;
                 let xr = &x[i * w..(i + 1) * w];
                 for &j in &self.layout.numeric {
-                    full[[row, self.layout.x_columns[j]]] = xr[j] as f64;
+                    let noise = if a > 0.0 { a * sd[j] * rng.sample::<f64, _>(rand_distr::StandardNormal) } else { 0.0 };
+                    full[[row, self.layout.x_columns[j]]] = xr[j] as f64 + noise;
                 }
                 // Each one-hot block: the arg-max level (temperature 0), or a level drawn from the
                 // decoder's softmax at the given temperature (1 = the trained likelihood).

@@ -47,7 +47,7 @@ pub struct Fair4FreeParams {
     /// Latent dimension. Default 8.
     pub latent: usize,
     /// log10 of the penalty weight beta (the authors' scale); `None` for beta = 0 (an unfair
-    /// VAE). Default Some(2.0): beta = 100, chosen by the sweep in docs/FAIR4FREE.md.
+    /// VAE). Default Some(1.0): beta = 10, chosen by the sweep in docs/FAIR4FREE.md.
     pub beta_log10: Option<f64>,
     /// Which penalty beta weighs. Default `DCor`.
     pub penalty: Penalty,
@@ -64,12 +64,21 @@ pub struct Fair4FreeParams {
     /// Hidden widths of the label head (reads the fair latent only). Default [16].
     pub head_hidden: Vec<usize>,
     pub head_epochs: usize,
+    /// Weight of a label term in the teacher's loss: the binary cross-entropy of the label head
+    /// on the sampled fair latent z (never s), trained jointly with the VAE, so that the latent
+    /// keeps the information about the label that is independent of s. 0 trains the head only
+    /// after the teacher (on its frozen latents). Default 1 (chosen in docs/FAIR4FREE.md).
+    pub label_weight: f64,
     pub group_sampling: GroupSampling,
-    /// Decoding of categorical columns at generation: 0 takes the decoder's arg-max level (the
-    /// default: the features keep the latent's information, so a classifier trained on them
-    /// recovers the label); t > 0 draws from softmax(logits / t) (more diverse rows, higher
-    /// coverage, weaker label signal; numbers in docs/FAIR4FREE.md).
+    /// Decoding of categorical columns at generation: 0 takes the decoder's arg-max level; t > 0
+    /// draws from softmax(logits / t). Default 1 (the trained likelihood): with the joint label
+    /// term the sampled rows keep the label signal and cover the real rows far better than
+    /// arg-max rows (numbers in docs/FAIR4FREE.md).
     pub categorical_temperature: f64,
+    /// Decoding of numeric columns at generation: the decoder's mean plus `numeric_noise` times
+    /// a draw from the learned Gaussian N(0, sigma_j^2) (0: the mean only; 1: the trained
+    /// likelihood). Default 0.5 (docs/FAIR4FREE.md).
+    pub numeric_noise: f64,
     pub seed: u64,
 }
 
@@ -78,7 +87,7 @@ impl Default for Fair4FreeParams {
         Fair4FreeParams {
             hidden: vec![64],
             latent: 8,
-            beta_log10: Some(2.0),
+            beta_log10: Some(1.0),
             penalty: Penalty::DCor,
             kl_weight: 1.0,
             epochs: 20,
@@ -89,8 +98,10 @@ impl Default for Fair4FreeParams {
             student_loss: StudentLoss::Mmd,
             head_hidden: vec![16],
             head_epochs: 20,
+            label_weight: 1.0,
             group_sampling: GroupSampling::Marginal,
-            categorical_temperature: 0.0,
+            categorical_temperature: 1.0,
+            numeric_noise: 0.5,
             seed: 0,
         }
     }
@@ -142,10 +153,20 @@ impl Fair4FreeParams {
         self.categorical_temperature = t;
         self
     }
+    pub fn numeric_noise(mut self, a: f64) -> Self {
+        self.numeric_noise = a;
+        self
+    }
+
     pub fn penalty(mut self, p: Penalty) -> Self {
         self.penalty = p;
         self
     }
+    pub fn label_weight(mut self, w: f64) -> Self {
+        self.label_weight = w;
+        self
+    }
+
     pub fn kl_weight(mut self, w: f64) -> Self {
         self.kl_weight = w;
         self
@@ -171,6 +192,9 @@ impl Fair4FreeParams {
         if !(self.kl_weight > 0.0 && self.kl_weight.is_finite()) {
             return Err(Error::invalid("kl_weight", self.kl_weight, "must be finite and > 0"));
         }
+        if !(self.label_weight >= 0.0 && self.label_weight.is_finite()) {
+            return Err(Error::invalid("label_weight", self.label_weight, "must be finite and >= 0"));
+        }
         if self.epochs == 0 {
             return Err(Error::invalid("epochs", 0, "must be at least 1"));
         }
@@ -185,6 +209,9 @@ impl Fair4FreeParams {
         }
         if !(self.categorical_temperature >= 0.0 && self.categorical_temperature.is_finite()) {
             return Err(Error::invalid("categorical_temperature", self.categorical_temperature, "must be finite and >= 0"));
+        }
+        if !(self.numeric_noise >= 0.0 && self.numeric_noise.is_finite()) {
+            return Err(Error::invalid("numeric_noise", self.numeric_noise, "must be finite and >= 0"));
         }
         if self.student_epochs == 0 || self.head_epochs == 0 {
             return Err(Error::invalid("student_epochs", self.student_epochs, "student and head need at least one epoch"));

@@ -6,7 +6,8 @@ use crate::device::Device;
 use crate::methods::fair4free::layout::Layout;
 use crate::methods::fair4free::fairdisco::{fairdisco, GroupWeights};
 use crate::methods::fair4free::penalty::{dcor_sq, Traced};
-use crate::nn::{Dense, Matrix, ParamMut, Trainable, Vector};
+use crate::nn::{Dense, Matrix, Mlp, ParamMut, Trainable, Vector};
+use dfdx::losses::binary_cross_entropy_with_logits_loss;
 
 /// Encoder [x, s] -> (mu, log sigma^2) and decoder [z, s] -> x-logits. A layer fed by two inputs
 /// is two dense maps summed (the same as one map of the concatenation), and mu and log sigma^2
@@ -23,6 +24,9 @@ pub struct Teacher {
     pub dec_s: Dense,
     pub dec_hidden: Vec<Dense>,
     pub dec_out: Dense,
+    /// Learned log-variance of each numeric column's Gaussian likelihood (one per column of x;
+    /// the entries of categorical columns are unused). Starts at 0 (unit variance).
+    pub num_logvar: Vector,
 }
 
 impl Teacher {
@@ -40,6 +44,7 @@ impl Teacher {
             dec_s: Dense::new(dev, n_groups, h0),
             dec_hidden: chain(dev),
             dec_out: Dense::new(dev, last, x_width),
+            num_logvar: dev.zeros_like(&(x_width,)),
         }
     }
 
@@ -96,6 +101,7 @@ impl Trainable for Teacher {
             l.visit_params(f);
         }
         self.dec_out.visit_params(f);
+        f(ParamMut::Vector(&mut self.num_logvar));
     }
 }
 
@@ -147,9 +153,10 @@ pub(crate) struct LossParts {
 
 /// Negative log-likelihood of x under the decoder's logits, summed over columns and averaged over
 /// rows: cross-entropy of each one-hot block (log-sum-exp over the block minus the logit of the
-/// observed level) plus 0.5 (logit - x)^2 for each standardised numeric (a unit-variance
-/// Gaussian, up to a constant). Logits are clamped to [-30, 30] inside the exponential.
-pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks) -> Tensor<(), f32, Device, Traced> {
+/// observed level) plus 0.5 ((logit - x)^2 / sigma_j^2 + log sigma_j^2) for each standardised
+/// numeric column j (a Gaussian with the learned variance `num_logvar`, up to a constant).
+/// Logits are clamped to [-30, 30] inside the exponential.
+pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks, num_logvar: &Vector) -> Tensor<(), f32, Device, Traced> {
     let (b, w) = *logits.shape();
     let mut total: Option<Tensor<(), f32, Device, Traced>> = None;
     let mut add = |t: Tensor<(), f32, Device, Traced>| {
@@ -165,8 +172,11 @@ pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks) 
         add(lse - picked);
     }
     if let Some(num) = &m.num {
-        let sq = (logits.with_empty_tape() - x.clone()).square() * num.clone().broadcast_like::<_, Axis<0>>(&(b, w));
-        add(sq.sum::<(), _>() * 0.5);
+        let mask = num.clone().broadcast_like::<_, Axis<0>>(&(b, w));
+        let lv = num_logvar.leaky_trace().broadcast_like::<_, Axis<0>>(&(b, w));
+        let precision = (lv.with_empty_tape() * -1.0).exp();
+        let nll = ((logits.with_empty_tape() - x.clone()).square() * precision + lv) * mask;
+        add(nll.sum::<(), _>() * 0.5);
     }
     // Tie the logits' own tape in (a zero-weight term), so the graph is whole whichever parts exist.
     add(logits.sum::<(), _>() * 0.0);
@@ -181,9 +191,21 @@ pub(crate) enum BatchPenalty<'a> {
     FairDisCo(&'a GroupWeights, f32),
 }
 
-/// One batch's loss: reconstruction + w KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s).
+/// The optional label term of one batch: the label head, the batch's labels `(b, 1)` in {0, 1},
+/// and the term's weight.
+pub(crate) struct BatchLabels<'a> {
+    pub head: &'a Mlp,
+    pub y: &'a Matrix,
+    pub weight: f32,
+}
+
+/// One batch's loss: reconstruction + w KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s)
+/// [+ lambda BCE(head(z), y)].
 ///
-/// KL = -1/2 sum (1 + log sigma^2 - mu^2 - sigma^2), averaged over rows; z = mu + sigma eps.
+/// KL = -1/2 sum (1 + log sigma^2 - mu^2 - sigma^2), averaged over rows; z = mu + sigma eps. The
+/// label term reads the sampled z only, never s, so it asks the latent to keep what it can of the
+/// label without undoing the penalty.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn teacher_loss(
     teacher: &Teacher,
     dev: &Device,
@@ -192,6 +214,7 @@ pub(crate) fn teacher_loss(
     masks: &LossMasks,
     penalty: Option<BatchPenalty<'_>>,
     kl_weight: f32,
+    labels: Option<BatchLabels<'_>>,
 ) -> (Tensor<(), f32, Device, Traced>, LossParts) {
     let b = x.shape().0;
     let (mu, lv) = teacher.encode(x.leaky_trace(), s);
@@ -199,10 +222,17 @@ pub(crate) fn teacher_loss(
     let z = mu.with_empty_tape() + (lv.with_empty_tape() * 0.5).exp() * eps;
     let lv_pen = lv.with_empty_tape();
     let kl = ((lv.with_empty_tape().exp() + mu.with_empty_tape().square() - lv - 1.0) * 0.5).sum::<(), _>() / b as f32;
+    let label_loss = labels.map(|l| {
+        let logit = l.head.forward(z.with_empty_tape());
+        binary_cross_entropy_with_logits_loss(logit, l.y.clone()) * l.weight
+    });
     let logits = teacher.decode(z, s);
-    let recon = reconstruction(logits, x, masks);
+    let recon = reconstruction(logits, x, masks, &teacher.num_logvar);
     let mut parts = LossParts { recon: recon.array(), kl: kl.array(), penalty: 0.0 };
     let mut loss = recon + kl * kl_weight;
+    if let Some(l) = label_loss {
+        loss = loss + l;
+    }
     // The penalty acts on the posterior mean: on a sampled z the encoder could hide the
     // dependence under inflated noise while mu still encodes s.
     match penalty {
@@ -218,5 +248,8 @@ pub(crate) fn teacher_loss(
         }
         None => loss = loss + mu.sum::<(), _>() * 0.0 + lv_pen.sum::<(), _>() * 0.0,
     }
+    // Tie the numeric log-variances in even when x has no numeric column (Adam reads a gradient
+    // for every parameter).
+    loss = loss + teacher.num_logvar.leaky_trace().sum::<(), _>() * 0.0;
     (loss, parts)
 }

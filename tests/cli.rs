@@ -273,3 +273,42 @@ fn reproduce_distillation_writes_its_report_and_rejects_bad_temperatures() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("temperatures"), "{stderr}");
 }
+
+#[test]
+fn reproduce_aim_fair_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&[
+        "--quiet", "reproduce", "aim-fair", "--quick", "--real-rows", "400", "--synthetic-rows", "400", "--out", out,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for method in ["erm-real", "synthetic-only", "real+synthetic", "full-finetune", "random-mask", "aim-fair"] {
+        assert!(stdout.contains(method), "{method} missing: {stdout}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("aim-fair-adult-sex.json")).unwrap()).unwrap();
+    assert!(json["command"].as_str().unwrap().contains("reproduce aim-fair"));
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 8, "six methods and two reference rows");
+    assert_eq!(rows[5]["method"], "aim-fair");
+    for key in ["accuracy", "eo", "wst", "std"] {
+        assert!(rows[5][key]["mean"].is_number() && rows[5][key]["std"].is_number(), "{key}: {}", rows[5][key]);
+    }
+    let tensors = json["selected_tensors"].as_array().unwrap();
+    assert_eq!(tensors.len(), 8);
+    assert!(tensors.iter().all(|t| t["delta_domain"].is_number() && t["delta_bias"].is_number() && t["selected"].is_boolean()));
+    assert_eq!(json["paper"]["main_tables_available"], false);
+    for ext in ["md", "html"] {
+        let text = std::fs::read_to_string(dir.path().join(format!("aim-fair-adult-sex.{ext}"))).unwrap();
+        assert!(text.starts_with("<!-- produced by: "), "{text}");
+    }
+}
+
+#[test]
+fn reproduce_aim_fair_rejects_a_bad_k_in_one_line() {
+    let (code, stdout, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--quick", "--top-k", "9", "--no-write"]);
+    assert_ne!(code, 0);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("top_k") && stderr.contains("9"), "{stderr}");
+}

@@ -10,6 +10,7 @@
 //! ```
 
 mod adult;
+mod cells;
 mod columns;
 mod compas;
 mod csv_file;
@@ -24,6 +25,7 @@ mod table;
 mod trifeature;
 
 pub use adult::{parse_adult, ADULT_COLUMNS};
+pub use cells::{cell_counts, draw_cells, CellCount};
 pub use columns::CsvColumns;
 pub use compas::{parse_compas, COMPAS_FILE};
 pub use csv_file::{load_csv, CsvSpec};

@@ -1,6 +1,8 @@
 //! The reproductions: each composes data, methods, forest and audit into a report that carries the
 //! paper's numbers beside ours.
 
+mod aimfair;
+mod aimfair_render;
 mod distillation;
 mod distillation_render;
 mod fair4free;
@@ -9,6 +11,10 @@ mod fair4free_render;
 pub use distillation::{
     distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
     DistillationStudyParams, StudyProgress,
+};
+pub use aimfair::{
+    cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
+    ThirdPartyNumbers, AIMFAIR_METHODS, AIMFAIR_REFERENCES,
 };
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,

@@ -1,0 +1,108 @@
+//! How the AIM-Fair study looks: results ×100, the selected tensors, the data sets, and a chart of
+//! accuracy and worst-group accuracy per method.
+
+use crate::report::{BarSeries, Render, ReportTable};
+use crate::studies::aimfair::AimFairReport;
+use crate::studies::fair4free::Stat;
+
+fn pm(s: &Stat) -> String {
+    match (s.mean, s.std) {
+        (Some(m), Some(d)) => format!("{m:.2} ± {d:.2}"),
+        _ => "n/a".into(),
+    }
+}
+
+impl Render for AimFairReport {
+    fn title(&self) -> String {
+        format!("AIM-Fair study: {} / {} ({} seed(s))", self.dataset, self.sensitive, self.params.seeds)
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let mut t = ReportTable::new(
+            "Test results ×100 (mean ± std over seeds)",
+            ["method", "ACC ↑", "EO ↓", "WST ↑", "STD ↓", "WST of mean cells ↑", "ACC balanced test ↑", "tensors trained"],
+        );
+        for r in &self.rows {
+            t.row([
+                r.method.clone(),
+                pm(&r.accuracy),
+                pm(&r.eo),
+                pm(&r.wst),
+                pm(&r.std),
+                r.wst_of_mean_cells.map_or("n/a".to_string(), |w| format!("{w:.2}")),
+                pm(&r.balanced_accuracy),
+                format!("{:.1}", r.tensors_trained),
+            ]);
+        }
+        let tp = &self.paper.unverified_third_party;
+        t.row([
+            "context only: AIM-Fair on UTKFace (unverified third party)".to_string(),
+            format!("{:.2}", tp.accuracy),
+            format!("{:.2}", tp.eo),
+            format!("{:.2}", tp.wst),
+            format!("{:.2}", tp.std),
+            "—".into(),
+            "—".into(),
+            "—".into(),
+        ]);
+        t.note(self.paper.note.clone());
+        t.note(format!("Last row: {}; {}. Images, not Adult: not comparable.", tp.source, tp.dataset));
+        for n in &self.notes {
+            t.note(n.clone());
+        }
+
+        let mut m = ReportTable::new(
+            format!("Parameter tensors of the seed-0 classifier: k = {}", self.top_k),
+            ["tensor", "scalars", "Δ1 domain", "rank Δ1 (1 = smallest)", "Δ2 bias", "rank Δ2 (1 = largest)", "selected", "selected in seeds"],
+        );
+        for s in &self.selected_tensors {
+            m.row([
+                s.score.name.clone(),
+                s.score.size.to_string(),
+                format!("{:.3e}", s.score.delta_domain),
+                s.rank_domain.to_string(),
+                format!("{:.3e}", s.score.delta_bias),
+                s.rank_bias.to_string(),
+                if s.score.selected { "yes".to_string() } else { "no".to_string() },
+                format!("{}/{}", s.selected_in_seeds, self.params.seeds),
+            ]);
+        }
+        m.note("Δ1 = mean|G_R − G_S1| (domain sensitivity), Δ2 = mean|G_S1 − G_S2| (bias sensitivity), G = the tensor's mean gradient over batches; selected = (k smallest Δ1) ∩ (k largest Δ2), ties to the earlier tensor.");
+
+        let mut d = ReportTable::new(
+            format!("Data sets (seed 0): rows per (y, s) cell, s = 1 is `{}`", self.s_values[1]),
+            ["set", "rows", "y=0, s=0", "y=0, s=1", "y=1, s=0", "y=1, s=1"],
+        );
+        for s in &self.sets {
+            let mut row = vec![s.name.clone(), s.rows.to_string()];
+            row.extend(s.cells.iter().map(|c| c.to_string()));
+            d.row(row);
+        }
+        vec![t, m, d]
+    }
+
+    fn svg(&self) -> Option<String> {
+        let categories: Vec<String> = self.rows.iter().map(|r| r.method.clone()).collect();
+        let series = |name: &str, f: fn(&crate::studies::aimfair::AimFairRow) -> &Stat| BarSeries {
+            name: name.into(),
+            values: self.rows.iter().map(|r| f(r).mean.map(|m| m / 100.0)).collect(),
+            intervals: self
+                .rows
+                .iter()
+                .map(|r| match (f(r).mean, f(r).std) {
+                    (Some(m), Some(s)) if self.params.seeds > 1 => Some(((m - s) / 100.0, (m + s) / 100.0)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        crate::report::grouped_bar_chart_with(
+            "AIM-Fair study: accuracy and worst-group accuracy (± std over seeds)",
+            "accuracy",
+            &categories,
+            &[series("ACC", |r| &r.accuracy), series("WST", |r| &r.wst)],
+        )
+        .ok()
+    }
+}
+
+crate::impl_renderers!(AimFairReport);

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use dfdx::prelude::*;
-use fairdistill::nn::{Adam, Conv2dConfig, FeatureMaps, LeNet5Config, Matrix, ResNetConfig, Trainable};
+use fairdistill::nn::{Adam, Conv2d, Conv2dConfig, FeatureMaps, LeNet5Config, Matrix, ResNetConfig, Trainable};
 use fairdistill::{device::device_name, seeded_device};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -25,6 +25,25 @@ fn one_hot(dev: &fairdistill::Device, n: usize, classes: usize) -> Matrix {
         v[i * classes + i % classes] = 1.0;
     }
     dev.tensor_from_vec(v, (n, classes))
+}
+
+/// Forward (with the sum that the backward starts from) and backward times of one convolution,
+/// after two warm-up repetitions.
+fn conv_times(conv: &Conv2d, x: &FeatureMaps, reps: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut f, mut b) = (vec![], vec![]);
+    for rep in 0..reps + 2 {
+        let t0 = Instant::now();
+        let y = conv.forward(x.leaky_trace());
+        let s = y.data.sum();
+        let _ = s.array();
+        let t1 = Instant::now();
+        let _g = s.backward();
+        if rep >= 2 {
+            f.push(t1 - t0);
+            b.push(t1.elapsed());
+        }
+    }
+    (f, b)
 }
 
 fn main() {
@@ -102,19 +121,7 @@ fn main() {
     // and backward, against the attainable rate of a large matrix product on this machine.
     let conv = Conv2dConfig::new(32, 32, 3).padding(1).bias(false).build(&dev);
     let x = FeatureMaps::new(dev.sample_normal_like(&(64 * 16 * 16, 32)), 64, 16, 16);
-    let (mut f, mut b) = (vec![], vec![]);
-    for rep in 0..reps + 2 {
-        let t0 = Instant::now();
-        let y = conv.forward(x.leaky_trace());
-        let s = y.data.sum();
-        let _ = s.array();
-        let t1 = Instant::now();
-        let _g = s.backward();
-        if rep >= 2 {
-            f.push(t1 - t0);
-            b.push(t1.elapsed());
-        }
-    }
+    let (f, b) = conv_times(&conv, &x, reps);
     let macs = (64 * 16 * 16 * 32 * 9 * 32) as f64;
     let (fm, bm) = (median(f), median(b));
     let big = 1024;
@@ -141,18 +148,9 @@ fn main() {
     let conv = Conv2dConfig::new(3, 6, 5).build(&dev);
     let x = FeatureMaps::new(dev.sample_normal_like(&(batch * 32 * 32, 3)), batch, 32, 32);
     let host = x.data.as_vec();
-    let (mut conv_fwd, mut conv_bwd, mut plain) = (vec![], vec![], vec![]);
+    let (conv_fwd, conv_bwd) = conv_times(&conv, &x, reps);
+    let mut plain = vec![];
     for _ in 0..reps {
-        let t0 = Instant::now();
-        let y = conv.forward(x.leaky_trace());
-        let s = y.data.sum();
-        let _ = s.array();
-        let t1 = Instant::now();
-        let _g = s.backward();
-        let t2 = Instant::now();
-        conv_fwd.push(t1 - t0);
-        conv_bwd.push(t2 - t1);
-
         let t0 = Instant::now();
         let mut cols = vec![0.0f32; batch * 28 * 28 * 25 * 3];
         let mut o = 0;

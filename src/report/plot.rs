@@ -110,16 +110,25 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
             }
             chart.draw_series(caps).map_err(map)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(map)?;
-        root.present().map_err(map)?;
+        finish(&mut chart, &root)?;
     }
     Ok(svg)
+}
+
+/// Draws the legend (upper right, on a translucent white box) and writes the SVG out.
+fn finish<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+) -> Result<()> {
+    let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(map)?;
+    root.present().map_err(map)
 }
 
 /// One series of a line chart: points in x order, drawn solid with markers, or dashed without.
@@ -179,14 +188,7 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
                 chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled()))).map_err(map)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(map)?;
-        root.present().map_err(map)?;
+        finish(&mut chart, &root)?;
     }
     Ok(svg)
 }

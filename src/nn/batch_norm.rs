@@ -105,28 +105,37 @@ mod cpu {
     use super::*;
     use rayon::prelude::*;
 
-    use crate::nn::host::host_values;
+    use crate::nn::host::{host_values, with_output_grad};
 
     /// Rows per block of the reductions and element-wise passes.
     const BLOCK_ROWS: usize = 512;
 
-    /// Per-column sums of `f(row values, column)` over blocks of rows, added in block order.
-    fn column_sums(x: &[f32], c: usize, f: impl Fn(&[f32], &mut [f64]) + Sync) -> Vec<f64> {
-        let partials: Vec<Vec<f64>> = x
-            .par_chunks(BLOCK_ROWS * c)
+    /// Sums of `width` values over blocks: `f` fills one block's partial sums, and the partials
+    /// are added in block order (the same bits whatever the thread count).
+    fn blockwise_sums<B: Send>(
+        blocks: impl IndexedParallelIterator<Item = B>,
+        width: usize,
+        f: impl Fn(B, &mut [f64]) + Sync + Send,
+    ) -> Vec<f64> {
+        let partials: Vec<Vec<f64>> = blocks
             .map(|block| {
-                let mut acc = vec![0.0f64; c];
+                let mut acc = vec![0.0f64; width];
                 f(block, &mut acc);
                 acc
             })
             .collect();
-        let mut total = vec![0.0f64; c];
+        let mut total = vec![0.0f64; width];
         for p in &partials {
             for (t, v) in total.iter_mut().zip(p) {
                 *t += v;
             }
         }
         total
+    }
+
+    /// Per-column sums of `f(block of rows, partial sums)` over blocks of rows.
+    fn column_sums(x: &[f32], c: usize, f: impl Fn(&[f32], &mut [f64]) + Sync + Send) -> Vec<f64> {
+        blockwise_sums(x.par_chunks(BLOCK_ROWS * c), c, f)
     }
 
     pub(super) fn normalize_batch<T: Tape<f32, Cpu> + Merge<NoneTape>>(
@@ -185,7 +194,7 @@ mod cpu {
             let (gamma_id, beta_id) = (gamma.clone(), beta.clone());
             let mean = mean.clone();
             tape.add_backward_op(move |grads| {
-                let gy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
+                with_output_grad(grads, &out_id, |grads, gy| {
                 // sums[0..c] = sum dy, sums[c..2c] = sum dy xhat.
                 let sums = column_sums_pair(&gy, &xv, c, &mean, &inv_std);
                 let (dbeta, dgamma) = sums.split_at(c);
@@ -211,8 +220,8 @@ mod cpu {
                             }
                         }
                     });
-                **grads.get_or_alloc_mut(&out_id)? = gy;
                 Ok(())
+                })
             });
         }
         (out.put_tape(tape), dev.tensor_from_vec(mean, (c,)), dev.tensor_from_vec(var, (c,)))
@@ -220,26 +229,17 @@ mod cpu {
 
     /// `[sum dy, sum dy xhat]` per column, `2c` values.
     fn column_sums_pair(gy: &[f32], x: &[f32], c: usize, mean: &[f32], inv_std: &[f32]) -> Vec<f64> {
-        let partials: Vec<Vec<f64>> = gy
-            .par_chunks(BLOCK_ROWS * c)
-            .zip(x.par_chunks(BLOCK_ROWS * c))
-            .map(|(gb, xb)| {
-                let mut s = vec![0.0f32; 2 * c];
-                for (gr, xr) in gb.chunks_exact(c).zip(xb.chunks_exact(c)) {
-                    for j in 0..c {
-                        s[j] += gr[j];
-                        s[c + j] += gr[j] * (xr[j] - mean[j]) * inv_std[j];
-                    }
+        blockwise_sums(gy.par_chunks(BLOCK_ROWS * c).zip(x.par_chunks(BLOCK_ROWS * c)), 2 * c, |(gb, xb), acc| {
+            let mut s = vec![0.0f32; 2 * c];
+            for (gr, xr) in gb.chunks_exact(c).zip(xb.chunks_exact(c)) {
+                for j in 0..c {
+                    s[j] += gr[j];
+                    s[c + j] += gr[j] * (xr[j] - mean[j]) * inv_std[j];
                 }
-                s.into_iter().map(f64::from).collect()
-            })
-            .collect();
-        let mut total = vec![0.0f64; 2 * c];
-        for p in &partials {
-            for (t, v) in total.iter_mut().zip(p) {
-                *t += v;
             }
-        }
-        total
+            for (a, v) in acc.iter_mut().zip(s) {
+                *a = f64::from(v);
+            }
+        })
     }
 }

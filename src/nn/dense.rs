@@ -56,7 +56,7 @@ impl Dense {
 mod cpu {
     use super::*;
     use crate::nn::gemm::{matmul, MatRef};
-    use crate::nn::host::host_values;
+    use crate::nn::host::{add_column_sums, host_values, with_output_grad};
 
     /// `x W + b` with its backward.
     pub(super) fn affine<T: Tape<f32, Cpu> + Merge<NoneTape>>(x: Matrix<T>, weight: &Matrix, bias: &Vector) -> Matrix<T> {
@@ -76,18 +76,13 @@ mod cpu {
             let out_id = out.clone();
             let (weight_id, bias_id) = (weight.clone(), bias.clone());
             tape.add_backward_op(move |grads| {
-                let gy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
-                let gy_m = MatRef::new(&gy, rows, output);
-                matmul(grads.get_or_alloc_mut(&weight_id)?, MatRef::new(&xv, rows, input).t(), gy_m, true);
-                let gb = grads.get_or_alloc_mut(&bias_id)?;
-                for row in gy.chunks_exact(output) {
-                    for (acc, v) in gb.iter_mut().zip(row) {
-                        *acc += *v;
-                    }
-                }
-                matmul(grads.get_or_alloc_mut(&x)?, gy_m, MatRef::new(&w, input, output).t(), true);
-                **grads.get_or_alloc_mut(&out_id)? = gy;
-                Ok(())
+                with_output_grad(grads, &out_id, |grads, gy| {
+                    let gy_m = MatRef::new(gy, rows, output);
+                    matmul(grads.get_or_alloc_mut(&weight_id)?, MatRef::new(&xv, rows, input).t(), gy_m, true);
+                    add_column_sums(grads.get_or_alloc_mut(&bias_id)?, gy);
+                    matmul(grads.get_or_alloc_mut(&x)?, gy_m, MatRef::new(&w, input, output).t(), true);
+                    Ok(())
+                })
             });
         }
         out.put_tape(tape)

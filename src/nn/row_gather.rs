@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::nn::dense::Matrix;
 #[cfg(not(feature = "cuda"))]
-use crate::nn::host::host_values;
+use crate::nn::host::{host_values, with_output_grad};
 
 /// Rows handed to one rayon task.
 const ROWS_PER_TASK: usize = 256;
@@ -97,7 +97,7 @@ impl RowIndex {
 }
 
 /// Forward of the gather on host slices: `out` has `index.output_rows() * c` values.
-pub(crate) fn gather_forward(src: &[f32], index: &RowIndex, c: usize, pad: f32, out: &mut [f32]) {
+fn gather_forward(src: &[f32], index: &RowIndex, c: usize, pad: f32, out: &mut [f32]) {
     out.par_chunks_mut(ROWS_PER_TASK * c).zip(index.rows.par_chunks(ROWS_PER_TASK)).for_each(|(dst, rows)| {
         for (d, &r) in dst.chunks_exact_mut(c).zip(rows) {
             if r == RowIndex::PAD {
@@ -111,7 +111,7 @@ pub(crate) fn gather_forward(src: &[f32], index: &RowIndex, c: usize, pad: f32, 
 }
 
 /// Backward of the gather on host slices: adds to `grad_in` (`input_rows * c` values).
-pub(crate) fn gather_backward(grad_out: &[f32], index: &RowIndex, c: usize, grad_in: &mut [f32]) {
+fn gather_backward(grad_out: &[f32], index: &RowIndex, c: usize, grad_in: &mut [f32]) {
     let inv = index.inverse();
     grad_in.par_chunks_mut(ROWS_PER_TASK * c).enumerate().for_each(|(task, g)| {
         let first = task * ROWS_PER_TASK;
@@ -144,10 +144,10 @@ pub(crate) fn gather_rows<T: Tape<f32, Cpu> + Merge<NoneTape>>(x: Matrix<T>, ind
         let y_id = y.clone();
         let index = index.clone();
         tape.add_backward_op(move |grads| {
-            let grad_out = std::mem::take(&mut **grads.get_or_alloc_mut(&y_id)?);
-            gather_backward(&grad_out, &index, c, grads.get_or_alloc_mut(&x)?);
-            **grads.get_or_alloc_mut(&y_id)? = grad_out;
-            Ok(())
+            with_output_grad(grads, &y_id, |grads, grad_out| {
+                gather_backward(grad_out, &index, c, grads.get_or_alloc_mut(&x)?);
+                Ok(())
+            })
         });
     }
     y.put_tape(tape)

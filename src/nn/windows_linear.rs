@@ -48,7 +48,7 @@ mod cpu {
     use rayon::prelude::*;
 
     use crate::nn::gemm::{matmul_serial, MatRef};
-    use crate::nn::host::host_values;
+    use crate::nn::host::{add_column_sums, host_values, with_output_grad};
     use crate::nn::row_gather::RowIndex;
 
     /// Window-matrix values per block of output pixels (256 KiB, so that the block stays in a
@@ -164,14 +164,9 @@ mod cpu {
             let weight_id = weight.clone();
             let bias_id = bias.cloned();
             tape.add_backward_op(move |grads| {
-                let gy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_id)?);
+                with_output_grad(grads, &out_id, |grads, gy| {
                 if let Some(b) = &bias_id {
-                    let gb = grads.get_or_alloc_mut(b)?;
-                    for row in gy.chunks_exact(out_ch) {
-                        for (acc, v) in gb.iter_mut().zip(row) {
-                            *acc += *v;
-                        }
-                    }
+                    add_column_sums(grads.get_or_alloc_mut(b)?, gy);
                 }
                 let gx = grads.get_or_alloc_mut(&x)?;
                 let weight_grads: Vec<Vec<f32>> = if g.p == 0 {
@@ -205,8 +200,8 @@ mod cpu {
                         *acc += *v;
                     }
                 }
-                **grads.get_or_alloc_mut(&out_id)? = gy;
                 Ok(())
+                })
             });
         }
         out.put_tape(tape)

@@ -120,7 +120,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
+    /// An [`Error::InvalidParam`]: `name` = `value` is wrong because `reason`.
+    pub fn invalid(name: &'static str, value: impl std::fmt::Display, reason: impl Into<String>) -> Self {
         Error::InvalidParam {
             name,
             value: value.to_string(),

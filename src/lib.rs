@@ -16,6 +16,7 @@
 //! # Ok::<(), fairdistill::Error>(())
 //! ```
 
+pub mod atomic;
 pub mod audit;
 pub mod data;
 pub mod device;

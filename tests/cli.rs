@@ -312,3 +312,38 @@ fn reproduce_aim_fair_rejects_a_bad_k_in_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("top_k") && stderr.contains("9"), "{stderr}");
 }
+
+#[test]
+fn image_datasets_describe_train_and_generate() {
+    let empty = tempfile::tempdir().unwrap();
+    let data = empty.path().to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&["data", "describe", "colored-fashion-mnist", "--data-dir", data, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((v["train"]["n"].as_u64(), v["test"]["n"].as_u64()), (Some(1600), Some(400)));
+    assert_eq!(v["group_names"], serde_json::json!(["red", "green", "blue"]));
+    assert_eq!(v["train"]["counts"].as_array().unwrap().len(), 3);
+    // colored-mnist needs the fetch: one line naming the script, no panic.
+    let (code, _, stderr) = fairdistill(&["data", "describe", "colored-mnist", "--data-dir", data]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("scripts/fetch-data") && !stderr.contains("panicked"), "{stderr}");
+    // Train a tiny image model and generate from it.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let (code, _, stderr) = fairdistill(&[
+        "--quiet", "train", "fair4free", "--dataset", "colored-fashion-mnist", "--data-dir", data, "--epochs", "1", "--model", model.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.path().join("synth");
+    let (code, _, stderr) = fairdistill(&["--quiet", "generate", "--model", model.to_str().unwrap(), "--n", "30", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let images = fairdistill::data::images::read_idx(&out.join("images-idx4-ubyte.gz")).unwrap();
+    assert_eq!(images.dims, vec![30, 28, 28, 3]);
+    assert_eq!(fairdistill::data::images::read_idx(&out.join("groups-idx1-ubyte.gz")).unwrap().dims, vec![30]);
+    assert!(std::fs::read(out.join("grid.png")).unwrap().starts_with(b"\x89PNG"));
+    // An output inside the model folder is refused before anything is written.
+    let (code, _, stderr) = fairdistill(&["generate", "--model", model.to_str().unwrap(), "--n", "5", "--out", model.join("x").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("model folder"), "{stderr}");
+    assert!(!model.join("x").exists());
+}

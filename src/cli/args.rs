@@ -52,7 +52,8 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
 /// Which dataset to load (positional name) and how.
 #[derive(Args, Debug, Clone)]
 pub struct DatasetArgs {
-    /// A built-in dataset (adult, german, compas) or the path of a CSV file.
+    /// A built-in dataset (adult, german, compas; images: colored-mnist, colored-fashion-mnist) or
+    /// the path of a CSV file.
     pub dataset: String,
     #[command(flatten)]
     pub options: DatasetOptions,

@@ -1,6 +1,7 @@
 //! `fairdistill data list | describe`.
 
 use clap::{Args, Subcommand};
+use fairdistill::data::images::{load_image_dataset, ColouredParams, IMAGE_DATASETS};
 use fairdistill::data::BUILTIN_DATASETS;
 use fairdistill::Result;
 
@@ -23,6 +24,9 @@ pub struct DescribeArgs {
     pub dataset: DatasetArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Image datasets: probability that a training image takes its class's home colour.
+    #[arg(long, default_value_t = 0.9)]
+    pub rho: f64,
 }
 
 pub fn run(cmd: DataCommand) -> Result<()> {
@@ -30,17 +34,27 @@ pub fn run(cmd: DataCommand) -> Result<()> {
         DataCommand::List { format } => {
             match format {
                 OutputFormat::Text => {
-                    for (name, about) in BUILTIN_DATASETS {
-                        println!("{name:<8} {about}");
+                    for (name, about) in BUILTIN_DATASETS.iter().chain(IMAGE_DATASETS.iter()) {
+                        println!("{name:<22} {about}");
                     }
                 }
                 OutputFormat::Json => {
                     let list: Vec<_> = BUILTIN_DATASETS
                         .iter()
+                        .chain(IMAGE_DATASETS.iter())
                         .map(|(n, d)| serde_json::json!({"name": n, "description": d}))
                         .collect();
                     println!("{}", serde_json::to_string_pretty(&list)?);
                 }
+            }
+            Ok(())
+        }
+        DataCommand::Describe(args) if IMAGE_DATASETS.iter().any(|(n, _)| *n == args.dataset.dataset) => {
+            let colouring = ColouredParams { rho: Some(args.rho), seed: 0 };
+            let summary = load_image_dataset(&args.dataset.dataset, args.dataset.options.data_dir.as_deref(), &colouring)?.summary();
+            match args.format {
+                OutputFormat::Text => print!("{summary}"),
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
             }
             Ok(())
         }

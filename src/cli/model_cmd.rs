@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeParams, GroupSampling, LatentSource, Penalty};
+use fairdistill::data::images::{load_image_dataset, write_idx, ColouredParams, IMAGE_DATASETS};
+use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeImage, Fair4FreeImageParams, Fair4FreeParams, GroupSampling, ImageMix, LatentSource, Penalty};
+use fairdistill::studies::grid_png;
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -17,30 +19,37 @@ pub enum TrainCommand {
 
 #[derive(Args, Debug)]
 pub struct TrainFair4FreeArgs {
-    /// adult, german, compas or a CSV file.
+    /// adult, german, compas or a CSV file; or an image dataset: colored-mnist,
+    /// colored-fashion-mnist (a conv VAE teacher).
     #[arg(long, default_value = "adult")]
     pub dataset: String,
+    /// Image datasets: probability that a training image takes its class's home colour.
+    #[arg(long, default_value_t = 0.9)]
+    pub rho: f64,
     /// Folder to write model.json and model.safetensors to.
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// Teacher and student epochs.
-    #[arg(long, default_value_t = 20)]
-    pub epochs: usize,
-    /// log10 of the penalty weight beta; `none` for beta = 0.
-    #[arg(long, default_value = "1")]
-    pub beta_log10: String,
+    /// Teacher and student epochs (default: 20 for tables; images: teacher 10, student 30).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// log10 of the penalty weight beta; `none` for beta = 0 (default: 1 for tables, 2 for
+    /// images).
+    #[arg(long)]
+    pub beta_log10: Option<String>,
     /// Weight of the KL term.
     #[arg(long, default_value_t = 1.0)]
     pub kl_weight: f64,
-    /// Weight of the teacher's joint label term (label head on z; 0: head trained afterwards).
-    #[arg(long, default_value_t = 1.0)]
-    pub label_weight: f64,
+    /// Weight of the teacher's joint label term (label head on z; 0: head trained afterwards;
+    /// default: 1 for tables, 50 for images).
+    #[arg(long)]
+    pub label_weight: Option<f64>,
     /// The fairness penalty: distance correlation (Fair4Free) or FairDisCo's kernel distance
     /// covariance (its values are small: use a larger beta, e.g. --beta-log10 4).
     #[arg(long, value_enum, default_value_t = PenaltyArg::Dcor)]
     pub penalty: PenaltyArg,
-    #[arg(long, default_value_t = 128)]
-    pub batch_size: usize,
+    /// Teacher batch size (default: 128 for tables, 64 for images).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[command(flatten)]
@@ -68,13 +77,15 @@ pub struct GenerateArgs {
     /// A folder written by `fairdistill train fair4free`.
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// Rows to generate.
+    /// Rows (or images) to generate.
     #[arg(long)]
     pub n: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The CSV to write (original columns and label).
-    #[arg(long, value_name = "FILE.csv")]
+    /// Tables: the CSV to write (original columns and label). Images: a folder, written whole
+    /// or not at all, holding images-idx4-ubyte.gz (n x height x width x channels bytes),
+    /// labels-idx1-ubyte.gz, groups-idx1-ubyte.gz and grid.png (docs/CLI.md).
+    #[arg(long, value_name = "FILE.csv|DIR")]
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = SourceArg::Student)]
     pub source: SourceArg,
@@ -83,28 +94,45 @@ pub struct GenerateArgs {
     pub balanced: bool,
 }
 
-pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
-    let TrainCommand::Fair4free(args) = cmd;
-    let dataset = args.options.load(&args.dataset)?;
-    let beta = match args.beta_log10.as_str() {
-        "none" => None,
-        b => Some(b.parse::<f64>().map_err(|_| fairdistill::Error::InvalidParam {
+fn parse_beta(b: &str) -> Result<Option<f64>> {
+    match b {
+        "none" => Ok(None),
+        b => b.parse::<f64>().map(Some).map_err(|_| fairdistill::Error::InvalidParam {
             name: "beta_log10",
             value: b.into(),
             reason: "a number or `none`".into(),
-        })?),
-    };
+        }),
+    }
+}
+
+/// Refuses a model folder that is an existing file, before any training.
+fn check_model_dir(dir: &std::path::Path) -> Result<()> {
+    if dir.is_file() {
+        return Err(fairdistill::Error::invalid("model", dir.display(), "is a file; give a folder for model.json and model.safetensors"));
+    }
+    Ok(())
+}
+
+pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
+    let TrainCommand::Fair4free(args) = cmd;
+    check_model_dir(&args.model)?;
+    if IMAGE_DATASETS.iter().any(|(n, _)| *n == args.dataset) {
+        return train_images(args, quiet);
+    }
+    let dataset = args.options.load(&args.dataset)?;
+    let beta = parse_beta(args.beta_log10.as_deref().unwrap_or("1"))?;
+    let epochs = args.epochs.unwrap_or(20);
     let params = Fair4FreeParams::default()
-        .epochs(args.epochs)
-        .student_epochs(args.epochs)
+        .epochs(epochs)
+        .student_epochs(epochs)
         .beta_log10(beta)
         .kl_weight(args.kl_weight)
-        .label_weight(args.label_weight)
+        .label_weight(args.label_weight.unwrap_or(1.0))
         .penalty(match args.penalty {
             PenaltyArg::Dcor => Penalty::DCor,
             PenaltyArg::Fairdisco => Penalty::FairDisCo,
         })
-        .batch_size(args.batch_size)
+        .batch_size(args.batch_size.unwrap_or(128))
         .seed(args.seed);
     let total = (params.epochs + params.student_epochs + params.head_epochs) as u64;
     let progress = bar(total, "training", quiet);
@@ -124,7 +152,56 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// `train fair4free --dataset colored-mnist | colored-fashion-mnist`.
+fn train_images(args: TrainFair4FreeArgs, quiet: bool) -> Result<()> {
+    let colouring = ColouredParams { rho: Some(args.rho), seed: 0 };
+    let ds = load_image_dataset(&args.dataset, args.options.data_dir.as_deref(), &colouring)?;
+    let mut p = Fair4FreeImageParams::default();
+    let m = &mut p.fair4free;
+    if let Some(e) = args.epochs {
+        m.epochs = e;
+    }
+    if let Some(b) = &args.beta_log10 {
+        m.beta_log10 = parse_beta(b)?;
+    }
+    if let Some(w) = args.label_weight {
+        m.label_weight = w;
+    }
+    if let Some(b) = args.batch_size {
+        m.batch_size = b;
+    }
+    m.kl_weight = args.kl_weight;
+    m.penalty = match args.penalty {
+        PenaltyArg::Dcor => Penalty::DCor,
+        PenaltyArg::Fairdisco => Penalty::FairDisCo,
+    };
+    m.seed = args.seed;
+    p.check()?;
+    let total = (p.fair4free.epochs + p.fair4free.student_epochs + p.fair4free.head_epochs) as u64;
+    let progress = bar(total, "training", quiet);
+    let mut model = Fair4FreeImage::fit(&p, &ds.train, ds.class_names.len(), ds.group_names.len(), &mut |e| {
+        progress.set_message(e.stage.clone());
+        if let Some(d) = e.heldout_dcor_sq {
+            progress.set_prefix(format!("loss {:.1} kl {:.2} dCor² {:.4}", e.loss, e.kl, d));
+        }
+        progress.inc(1);
+    })?;
+    progress.finish_and_clear();
+    model.save(&args.model)?;
+    if !quiet {
+        let d = model.latent_dcor_sq(&ds.test, 2000)?;
+        eprintln!("fairdistill: saved {} (dCor²(mu, s) on the balanced test images: {d:.4})", args.model.display());
+    }
+    Ok(())
+}
+
 pub fn generate(args: GenerateArgs, quiet: bool) -> Result<()> {
+    if fairdistill::methods::fair4free::is_image_model(&args.model) {
+        return generate_images(args, quiet);
+    }
+    if args.out.is_dir() {
+        return Err(fairdistill::Error::invalid("out", args.out.display(), "is a folder; a table model writes one CSV file"));
+    }
     let mut model = Fair4Free::load(&args.model)?;
     if args.balanced {
         model.params.group_sampling = GroupSampling::Balanced;
@@ -137,6 +214,42 @@ pub fn generate(args: GenerateArgs, quiet: bool) -> Result<()> {
     table.write_csv_path(&args.out)?;
     if !quiet {
         eprintln!("fairdistill: wrote {} rows to {}", table.n_rows(), args.out.display());
+    }
+    Ok(())
+}
+
+/// `generate` from an image model: a folder of IDX files and a PNG grid.
+fn generate_images(args: GenerateArgs, quiet: bool) -> Result<()> {
+    if args.out.is_file() {
+        return Err(fairdistill::Error::invalid("out", args.out.display(), "is a file; an image model writes a folder"));
+    }
+    if args.out.starts_with(&args.model) || args.model.starts_with(&args.out) {
+        return Err(fairdistill::Error::invalid("out", args.out.display(), "would overwrite the model folder"));
+    }
+    let mut model = Fair4FreeImage::load(&args.model)?;
+    if args.balanced {
+        model.params.fair4free.group_sampling = GroupSampling::Balanced;
+    }
+    let source = match args.source {
+        SourceArg::Student => LatentSource::Student,
+        SourceArg::Prior => LatentSource::Prior,
+    };
+    let images = model.generate(&ImageMix::Sampled(args.n), args.seed, source)?;
+    let one_each = vec![vec![1usize; model.n_groups]; model.n_classes];
+    let grid = model.generate(&ImageMix::Cells(one_each), args.seed.wrapping_add(1), source)?;
+    let png = grid_png(&grid, model.n_classes, model.n_groups, 3)?;
+    let bytes: Vec<u8> = images.pixels.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect();
+    let labels: Vec<u8> = images.labels.iter().map(|&y| y as u8).collect();
+    let groups: Vec<u8> = images.groups.iter().map(|&g| g as u8).collect();
+    let n = images.len();
+    fairdistill::atomic::replace_dir(&args.out, |dir| {
+        write_idx(&dir.join("images-idx4-ubyte.gz"), &[n, images.height, images.width, images.channels], &bytes)?;
+        write_idx(&dir.join("labels-idx1-ubyte.gz"), &[n], &labels)?;
+        write_idx(&dir.join("groups-idx1-ubyte.gz"), &[n], &groups)?;
+        fairdistill::atomic::write_atomic(&dir.join("grid.png"), &png)
+    })?;
+    if !quiet {
+        eprintln!("fairdistill: wrote {n} images with their classes and groups, and grid.png, to {}", args.out.display());
     }
     Ok(())
 }

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use fairdistill::data::images::IMAGE_DATASETS;
 use fairdistill::studies::{
-    reproduce_aimfair, reproduce_distillation, reproduce_fair4free, AimFairStudyParams, DistillationStudyParams,
-    Fair4FreeStudyParams,
+    reproduce_aimfair, reproduce_distillation, reproduce_fair4free, reproduce_fair4free_images, AimFairStudyParams,
+    DistillationStudyParams, Fair4FreeImageStudyParams, Fair4FreeStudyParams,
 };
 use fairdistill::Result;
 
@@ -98,9 +99,13 @@ pub struct AimFairArgs {
 
 #[derive(Args, Debug)]
 pub struct Fair4FreeArgs {
-    /// adult, compas or german.
+    /// adult, compas or german; or an image dataset: colored-mnist, colored-fashion-mnist.
     #[arg(long, default_value = "adult")]
     pub dataset: String,
+    /// Image datasets: probability that a training image takes its class's home colour
+    /// (default 0.9).
+    #[arg(long)]
+    pub rho: Option<f64>,
     /// Seeds (each trains its own models and forests).
     #[arg(long)]
     pub seeds: Option<usize>,
@@ -152,6 +157,7 @@ impl Fair4FreeArgs {
     pub fn main_job() -> Self {
         Fair4FreeArgs {
             dataset: "adult".into(),
+            rho: None,
             seeds: None,
             quick: true,
             no_sweep: true,
@@ -180,6 +186,9 @@ pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
 }
 
 pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
+    if IMAGE_DATASETS.iter().any(|(n, _)| *n == args.dataset) {
+        return fair4free_images(args, quiet);
+    }
     let dataset = args.options.load(&args.dataset)?;
     let mut p = if args.quick { Fair4FreeStudyParams::quick() } else { Fair4FreeStudyParams::full() };
     if let Some(s) = args.seeds {
@@ -234,6 +243,70 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// `reproduce fair4free --dataset colored-mnist | colored-fashion-mnist`: the image study.
+fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
+    let mut p = if args.quick { Fair4FreeImageStudyParams::quick(&args.dataset) } else { Fair4FreeImageStudyParams::full(&args.dataset) };
+    p.data_dir = args.options.data_dir.clone();
+    if let Some(s) = args.seeds {
+        p.seeds = s;
+    }
+    if let Some(r) = args.rho {
+        p.colouring.rho = Some(r);
+    }
+    let m = &mut p.model.fair4free;
+    if let Some(e) = args.epochs {
+        m.epochs = e;
+    }
+    if let Some(w) = args.kl_weight {
+        m.kl_weight = w;
+    }
+    if let Some(w) = args.label_weight {
+        m.label_weight = w;
+    }
+    if let Some(b) = args.batch_size {
+        m.batch_size = b;
+    }
+    if let Some(b) = args.beta_log10 {
+        m.beta_log10 = Some(b);
+    }
+    p.check()?;
+    let stem = format!("fair4free-{}-colour", args.dataset);
+    if !args.no_write {
+        check_output_dir(&args.out)?;
+    }
+    let progress = bar(p.total_epochs() as u64, "training", quiet);
+    let report = reproduce_fair4free_images(&p, &command_line(), &mut |e| {
+        progress.set_message(format!("seed {} {}", e.seed, e.model));
+        progress.set_prefix(format!("loss {:.3}", e.loss));
+        progress.inc(1);
+    })?;
+    progress.finish_and_clear();
+    print!("{}", report.to_text());
+    if !args.no_write {
+        let mut md = report.to_markdown();
+        let mut html = report.to_html();
+        md.push_str("\n## Samples (rows: colour red, green, blue; columns: class 0-9)\n\n");
+        html.push_str("\n<h3>Samples (rows: colour red, green, blue; columns: class 0-9)</h3>\n");
+        for g in &report.grids {
+            let name = format!("{stem}-{}.png", g.method);
+            fairdistill::atomic::write_atomic(&args.out.join(&name), &g.png)?;
+            md.push_str(&format!("**{}**\n\n![{} samples]({name})\n\n", g.method, g.method));
+            html.push_str(&format!("<p><b>{0}</b><br><img src=\"{name}\" alt=\"{0} samples\"></p>\n", g.method));
+        }
+        write_report(&args.out, &stem, &report.command, &md, &html, &report.to_json()?, quiet)?;
+    }
+    Ok(())
+}
+
+/// Checks before any work that `out` is (or can be made) a writable folder.
+fn check_output_dir(out: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    let probe = out.join(format!(".fairdistill-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// The command line as typed (arguments with spaces quoted).
 fn command_line() -> String {
     std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
@@ -248,8 +321,7 @@ fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str
         ("html", format!("{header}<p>Command: <code>{}</code></p>\n{html}", fairdistill::report::html_escape(command))),
         ("json", json.to_string()),
     ] {
-        let path = out.join(format!("{stem}.{ext}"));
-        std::fs::write(&path, text).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+        fairdistill::atomic::write_atomic(&out.join(format!("{stem}.{ext}")), text.as_bytes())?;
     }
     if !quiet {
         eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display());

@@ -18,12 +18,14 @@ mod dataset;
 mod embedded;
 mod encoder;
 mod german;
+pub mod images;
 mod like;
 mod reader;
 mod split;
 mod table;
 mod trifeature;
 
+pub use crate::atomic::write_atomic;
 pub use adult::{parse_adult, ADULT_COLUMNS};
 pub use cells::{cell_counts, draw_cells, CellCount};
 pub use columns::CsvColumns;

@@ -59,10 +59,15 @@ pub struct LeNet5 {
 impl LeNet5 {
     /// Logits `(N, classes)`.
     pub fn forward<T: Tape<f32, Device> + Merge<NoneTape>>(&self, x: FeatureMaps<T>) -> Matrix<T> {
+        self.fc3.forward(self.features(x))
+    }
+
+    /// The penultimate layer's activations `(N, 84)` (after its ReLU): the feature space in which
+    /// synthetic images are compared with real ones.
+    pub fn features<T: Tape<f32, Device> + Merge<NoneTape>>(&self, x: FeatureMaps<T>) -> Matrix<T> {
         let h = self.pool.forward(self.conv1.forward(x).relu());
         let h = self.pool.forward(self.conv2.forward(h).relu()).flatten();
-        let h = self.fc2.forward(self.fc1.forward(h).relu()).relu();
-        self.fc3.forward(h)
+        self.fc2.forward(self.fc1.forward(h).relu()).relu()
     }
 
     /// Multiply-adds of one forward pass per image (convolutions and dense layers).

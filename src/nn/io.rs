@@ -34,7 +34,7 @@ pub fn save_params(modules: &mut [(&str, &mut dyn Trainable)], path: &Path) -> R
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| st_err(path, e))?;
     let buffer = ::safetensors::tensor::serialize(views, &None).map_err(|e| st_err(path, e))?;
-    std::fs::write(path, buffer).map_err(|e| Error::io(path, e))
+    crate::atomic::write_atomic(path, &buffer)
 }
 
 /// Loads parameters written by [`save_params`] into modules of the same shapes.

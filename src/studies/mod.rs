@@ -7,6 +7,8 @@ mod distillation;
 mod distillation_render;
 mod fair4free;
 mod fair4free_render;
+mod fair4free_images;
+mod fair4free_images_render;
 
 pub use distillation::{
     distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
@@ -18,4 +20,7 @@ pub use aimfair::{
 };
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
+};
+pub use fair4free_images::{
+    grid_png, reproduce_fair4free_images, Fair4FreeImageReport, Fair4FreeImageStudyParams, ImageMethodRow, SampleGrid, IMAGE_METHODS,
 };

@@ -12,12 +12,10 @@ use crate::data::{Encoder, Table};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::fair4free::layout::Layout;
-use crate::methods::fair4free::fairdisco::GroupWeights;
-use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, Penalty, StudentLoss};
-use crate::methods::fair4free::penalty::centred_constant;
-use crate::methods::fair4free::student::{kernel_mean_const, median_bandwidths, mmd_sq};
-use crate::methods::fair4free::teacher::{teacher_loss, BatchLabels, BatchPenalty, LossMasks, Teacher};
-use crate::nn::{Adam, Matrix, Mlp, MlpConfig};
+use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling};
+use crate::methods::fair4free::teacher::Teacher;
+use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, one_hot, teacher_latents, TrainingData};
+use crate::nn::{Matrix, Mlp, MlpConfig};
 
 /// One line of the training log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,28 +60,6 @@ fn to_matrix(dev: &Device, rows: ArrayView2<f64>) -> Matrix {
     dev.tensor_from_vec(rows.iter().map(|&v| v as f32).collect(), (n, w))
 }
 
-fn one_hot(dev: &Device, idx: &[usize], k: usize) -> Matrix {
-    let mut v = vec![0f32; idx.len() * k];
-    for (i, &g) in idx.iter().enumerate() {
-        v[i * k + g] = 1.0;
-    }
-    dev.tensor_from_vec(v, (idx.len(), k))
-}
-
-fn batches(n: usize, batch: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(rng);
-    // Every batch has at least 8 rows (the last short one is merged into the one before).
-    let mut out: Vec<Vec<usize>> = order.chunks(batch).map(|c| c.to_vec()).collect();
-    if out.len() > 1 && out.last().map_or(false, |b| b.len() < 8) {
-        let last = out.pop().unwrap_or_default();
-        if let Some(prev) = out.last_mut() {
-            prev.extend(last);
-        }
-    }
-    out
-}
-
 impl Fair4Free {
     /// Trains teacher, student and label head on `train`. `observe` is called after every epoch
     /// (progress bars, logs); pass `&mut |_| {}` to ignore.
@@ -100,12 +76,10 @@ impl Fair4Free {
         let full = encoder.transform(train)?;
         let x_all = full.select(ndarray::Axis(1), &layout.x_columns);
         let groups = layout.group_index(train)?;
-        let labels = train.label();
+        let labels: Vec<u32> = train.label().iter().map(|&y| y as u32).collect();
         let dev = seeded_device(params.seed);
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
         let k = layout.n_groups();
-        let masks = LossMasks::new(&dev, &layout);
-        let beta = params.beta() as f32;
         let mut log = Vec::new();
 
         // Held-out batch for the measured dependence (rows not used for training the teacher).
@@ -114,146 +88,20 @@ impl Fair4Free {
         perm.shuffle(&mut rng);
         let n_hold = (n / 10).clamp(8, 1000).min(n / 2);
         let (hold, fit_rows) = perm.split_at(n_hold);
-        let hold = hold.to_vec();
-        let fit_rows = fit_rows.to_vec();
-        let hold_x = to_matrix(&dev, x_all.select(ndarray::Axis(0), &hold).view());
-        let hold_g: Vec<usize> = hold.iter().map(|&i| groups[i]).collect();
-        let hold_s = one_hot(&dev, &hold_g, k);
-        let hold_s64 = Array2::from_shape_fn((hold.len(), k), |(i, c)| (hold_g[i] == c) as u8 as f64);
 
+        let batch = |rows: &[usize]| to_matrix(&dev, x_all.select(ndarray::Axis(0), rows).view());
+        let data = TrainingData { n, batch: &batch, groups: &groups, k, labels: &labels, head_outputs: 1 };
         // 1. Teacher (and, with a label weight, the label head on z, trained jointly).
-        let mut teacher = Teacher::new(&dev, layout.x_width(), k, &params.hidden, params.latent);
+        let mut teacher = Teacher::new(&dev, &layout, &params.hidden, params.latent);
         let mut head = MlpConfig { input: params.latent, hidden: params.head_hidden.clone(), output: 1 }.build(&dev);
-        let mut adam = Adam::new(params.learning_rate as f32);
-        let mut head_adam = Adam::new(params.learning_rate as f32);
-        let label_weight = params.label_weight as f32;
-        for epoch in 0..params.epochs {
-            let (mut r, mut kl, mut pen, mut nb) = (0.0f64, 0.0f64, 0.0f64, 0usize);
-            for b in batches(fit_rows.len(), params.batch_size, &mut rng) {
-                let rows: Vec<usize> = b.iter().map(|&i| fit_rows[i]).collect();
-                let x = to_matrix(&dev, x_all.select(ndarray::Axis(0), &rows).view());
-                let g: Vec<usize> = rows.iter().map(|&i| groups[i]).collect();
-                let s = one_hot(&dev, &g, k);
-                let s_host = s.as_vec();
-                let centred = (beta > 0.0 && params.penalty == Penalty::DCor).then(|| centred_constant(&dev, &s_host, rows.len(), k));
-                let weights = (beta > 0.0 && params.penalty == Penalty::FairDisCo).then(|| GroupWeights::new(&dev, &s_host, rows.len(), k));
-                let pen_arg = match (&centred, &weights) {
-                    (Some((bs, var)), _) => Some(BatchPenalty::DCor(bs, *var, beta)),
-                    (_, Some(w)) => Some(BatchPenalty::FairDisCo(w, beta)),
-                    _ => None,
-                };
-                let y: Matrix = dev.tensor_from_vec(rows.iter().map(|&i| labels[i] as f32).collect(), (rows.len(), 1));
-                let label_arg = (label_weight > 0.0).then_some(BatchLabels { head: &head, y: &y, weight: label_weight });
-                let (loss, parts) = teacher_loss(&teacher, &dev, &x, &s, &masks, pen_arg, params.kl_weight as f32, label_arg);
-                if !loss.array().is_finite() {
-                    return Err(Error::NonFinite { what: format!("teacher loss at epoch {epoch}"), index: nb });
-                }
-                let grads = loss.backward();
-                adam.step(&mut teacher, &grads);
-                if label_weight > 0.0 {
-                    head_adam.step(&mut head, &grads);
-                }
-                r += parts.recon as f64;
-                kl += parts.kl as f64;
-                pen += parts.penalty as f64;
-                nb += 1;
-            }
-            let (mu, _) = teacher.encode_mean(&hold_x, &hold_s);
-            let mu64 = Array2::from_shape_vec(*mu.shape(), mu.as_vec().into_iter().map(f64::from).collect())
-                .map_err(|e| Error::Schema(e.to_string()))?;
-            let d = distance_correlation_sq(mu64.view(), hold_s64.view(), 0.0)?;
-            let entry = EpochLog {
-                stage: "teacher".into(),
-                epoch: epoch + 1,
-                epochs: params.epochs,
-                loss: r / nb as f64,
-                kl: kl / nb as f64,
-                penalty: pen / nb as f64,
-                heldout_dcor_sq: Some(d),
-            };
-            observe(&entry);
-            log.push(entry);
-        }
-
+        fit_teacher(&mut teacher, &mut head, &data, fit_rows, hold, params, &dev, &mut rng, observe, &mut log)?;
         // The teacher's fair latents of every training row: z = mu + sigma eps.
-        let x_t = to_matrix(&dev, x_all.view());
-        let s_t = one_hot(&dev, &groups, k);
-        let (mu, lv) = teacher.encode_mean(&x_t, &s_t);
-        let eps: Matrix = dev.sample_normal_like(mu.shape());
-        let z_teacher = (mu.clone() + (lv * 0.5).exp() * eps).as_vec();
+        let z_teacher = teacher_latents(&teacher, &data, &dev, n);
         let l = params.latent;
-
         // 2. Student: noise -> latent, never sees x.
-        let mut student = MlpConfig { input: l, hidden: params.student_hidden.clone(), output: l }.build(&dev);
-        let mut adam = Adam::new(params.learning_rate as f32);
-        let bs = params.batch_size.min(n);
-        let steps = (n / bs).max(1);
-        for epoch in 0..params.student_epochs {
-            let mut total = 0.0f64;
-            for _ in 0..steps {
-                let rows: Vec<usize> = (0..bs).map(|_| rng.gen_range(0..n)).collect();
-                let target: Vec<f32> = rows.iter().flat_map(|&i| z_teacher[i * l..(i + 1) * l].iter().copied()).collect();
-                let noise: Matrix = dev.sample_normal_like(&(bs, l));
-                let out = student.forward(noise.leaky_trace());
-                let loss = match params.student_loss {
-                    StudentLoss::Mmd => {
-                        let bw = median_bandwidths(&target, bs, l);
-                        let kcc = kernel_mean_const(&target, bs, l, &bw);
-                        let c: Matrix = dev.tensor_from_vec(target, (bs, l));
-                        mmd_sq(out, &c, &bw, kcc)
-                    }
-                    StudentLoss::Mse => {
-                        let c: Matrix = dev.tensor_from_vec(target, (bs, l));
-                        (out - c).square().mean::<(), _>()
-                    }
-                };
-                total += loss.array() as f64;
-                let grads = loss.backward();
-                adam.step(&mut student, &grads);
-            }
-            let entry = EpochLog {
-                stage: "student".into(),
-                epoch: epoch + 1,
-                epochs: params.student_epochs,
-                loss: total / steps as f64,
-                kl: 0.0,
-                penalty: 0.0,
-                heldout_dcor_sq: None,
-            };
-            observe(&entry);
-            log.push(entry);
-        }
-
-        // 3. Label head: reads the fair latent only (never s), trained (on from the joint training,
-        // if any) on the teacher's latents.
-        let mut adam = Adam::new(params.learning_rate as f32 * 3.0);
-        for epoch in 0..params.head_epochs {
-            let mut total = 0.0f64;
-            let bl = batches(n, params.batch_size, &mut rng);
-            for b in &bl {
-                let z: Vec<f32> = b.iter().flat_map(|&i| z_teacher[i * l..(i + 1) * l].iter().copied()).collect();
-                let y: Vec<f32> = b.iter().map(|&i| labels[i] as f32).collect();
-                let z: Matrix = dev.tensor_from_vec(z, (b.len(), l));
-                let y: Matrix = dev.tensor_from_vec(y, (b.len(), 1));
-                let logits = head.forward(z.leaky_trace());
-                let loss = binary_cross_entropy_with_logits_loss(logits, y);
-                total += loss.array() as f64;
-                let grads = loss.backward();
-                adam.step(&mut head, &grads);
-            }
-            let entry = EpochLog {
-                stage: "head".into(),
-                epoch: epoch + 1,
-                epochs: params.head_epochs,
-                loss: total / bl.len() as f64,
-                kl: 0.0,
-                penalty: 0.0,
-                heldout_dcor_sq: None,
-            };
-            observe(&entry);
-            log.push(entry);
-        }
-
+        let student = fit_student(&z_teacher, n, l, params, &dev, &mut rng, observe, &mut log);
+        // 3. Label head on the teacher's latents.
+        fit_head(&mut head, &z_teacher, &labels, 1, l, params, &dev, &mut rng, observe, &mut log);
         Ok(Fair4Free { params: params.clone(), layout, encoder, teacher, student, head, dev, log })
     }
 
@@ -411,7 +259,7 @@ impl Fair4Free {
         let p = &file.params;
         let dev = seeded_device(p.seed);
         let l = p.latent;
-        let mut teacher = Teacher::new(&dev, file.layout.x_width(), file.layout.n_groups(), &p.hidden, l);
+        let mut teacher = Teacher::new(&dev, &file.layout, &p.hidden, l);
         let mut student = MlpConfig { input: l, hidden: p.student_hidden.clone(), output: l }.build(&dev);
         let mut head = MlpConfig { input: l, hidden: p.head_hidden.clone(), output: 1 }.build(&dev);
         crate::nn::load_params(

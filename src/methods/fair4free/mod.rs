@@ -4,12 +4,17 @@
 
 mod algorithm;
 mod fairdisco;
+mod image_model;
+mod image_vae;
 mod layout;
 mod params;
 mod penalty;
 mod student;
 mod teacher;
+mod training;
 
 pub use algorithm::{EpochLog, Fair4Free, LatentSource};
+pub use image_model::{is_image_model, Fair4FreeImage, Fair4FreeImageParams, ImageMix};
+pub use image_vae::ImageVae;
 pub use layout::Layout;
 pub use params::{Fair4FreeParams, GroupSampling, Penalty, StudentLoss};

@@ -4,10 +4,9 @@ use dfdx::prelude::*;
 
 use crate::device::Device;
 use crate::methods::fair4free::layout::Layout;
-use crate::methods::fair4free::fairdisco::{fairdisco, GroupWeights};
-use crate::methods::fair4free::penalty::{dcor_sq, Traced};
-use crate::nn::{Dense, Matrix, Mlp, ParamMut, Trainable, Vector};
-use dfdx::losses::binary_cross_entropy_with_logits_loss;
+use crate::methods::fair4free::penalty::Traced;
+use crate::methods::fair4free::training::{Backbone, Scalar};
+use crate::nn::{Dense, Matrix, ParamMut, Trainable, Vector};
 
 /// Encoder [x, s] -> (mu, log sigma^2) and decoder [z, s] -> x-logits. A layer fed by two inputs
 /// is two dense maps summed (the same as one map of the concatenation), and mu and log sigma^2
@@ -27,10 +26,13 @@ pub struct Teacher {
     /// Learned log-variance of each numeric column's Gaussian likelihood (one per column of x;
     /// the entries of categorical columns are unused). Starts at 0 (unit variance).
     pub num_logvar: Vector,
+    /// Constant masks of the layout's column kinds (not parameters).
+    pub(crate) masks: LossMasks,
 }
 
 impl Teacher {
-    pub fn new(dev: &Device, x_width: usize, n_groups: usize, hidden: &[usize], latent: usize) -> Teacher {
+    pub fn new(dev: &Device, layout: &Layout, hidden: &[usize], latent: usize) -> Teacher {
+        let (x_width, n_groups) = (layout.x_width(), layout.n_groups());
         let h0 = hidden[0];
         let last = *hidden.last().unwrap_or(&h0);
         let chain = |dev: &Device| hidden.windows(2).map(|w| Dense::new(dev, w[0], w[1])).collect::<Vec<_>>();
@@ -45,6 +47,7 @@ impl Teacher {
             dec_hidden: chain(dev),
             dec_out: Dense::new(dev, last, x_width),
             num_logvar: dev.zeros_like(&(x_width,)),
+            masks: LossMasks::new(dev, layout),
         }
     }
 
@@ -106,6 +109,7 @@ impl Trainable for Teacher {
 }
 
 /// Constant tensors describing the reconstruction loss of a layout.
+#[derive(Clone, Debug)]
 pub(crate) struct LossMasks {
     /// 1 on categorical columns of x.
     cat: Option<Vector>,
@@ -143,20 +147,12 @@ impl LossMasks {
     }
 }
 
-/// The parts of one batch's loss, for logs.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct LossParts {
-    pub recon: f32,
-    pub kl: f32,
-    pub penalty: f32,
-}
-
 /// Negative log-likelihood of x under the decoder's logits, summed over columns and averaged over
 /// rows: cross-entropy of each one-hot block (log-sum-exp over the block minus the logit of the
 /// observed level) plus 0.5 ((logit - x)^2 / sigma_j^2 + log sigma_j^2) for each standardised
 /// numeric column j (a Gaussian with the learned variance `num_logvar`, up to a constant).
 /// Logits are clamped to [-30, 30] inside the exponential.
-pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks, num_logvar: &Vector) -> Tensor<(), f32, Device, Traced> {
+pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks, num_logvar: &Vector) -> Scalar {
     let (b, w) = *logits.shape();
     let mut total: Option<Tensor<(), f32, Device, Traced>> = None;
     let mut add = |t: Tensor<(), f32, Device, Traced>| {
@@ -183,73 +179,21 @@ pub(crate) fn reconstruction(logits: Matrix<Traced>, x: &Matrix, m: &LossMasks, 
     total.expect("at least the tie term") / b as f32
 }
 
-/// The penalty of one batch, with its constant parts and beta.
-pub(crate) enum BatchPenalty<'a> {
-    /// The centred distance matrix of s, its distance variance, beta.
-    DCor(&'a Matrix, f32, f32),
-    /// The group weights, beta.
-    FairDisCo(&'a GroupWeights, f32),
-}
+impl Backbone for Teacher {
+    type Input = Matrix;
 
-/// The optional label term of one batch: the label head, the batch's labels `(b, 1)` in {0, 1},
-/// and the term's weight.
-pub(crate) struct BatchLabels<'a> {
-    pub head: &'a Mlp,
-    pub y: &'a Matrix,
-    pub weight: f32,
-}
+    fn encode(&self, x: &Matrix, s: &Matrix) -> (Matrix<Traced>, Matrix<Traced>) {
+        Teacher::encode(self, x.leaky_trace(), s)
+    }
 
-/// One batch's loss: reconstruction + w KL(q(z|x,s) || N(0, I)) + beta dCor^2(mu(x, s), s)
-/// [+ lambda BCE(head(z), y)].
-///
-/// KL = -1/2 sum (1 + log sigma^2 - mu^2 - sigma^2), averaged over rows; z = mu + sigma eps. The
-/// label term reads the sampled z only, never s, so it asks the latent to keep what it can of the
-/// label without undoing the penalty.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn teacher_loss(
-    teacher: &Teacher,
-    dev: &Device,
-    x: &Matrix,
-    s: &Matrix,
-    masks: &LossMasks,
-    penalty: Option<BatchPenalty<'_>>,
-    kl_weight: f32,
-    labels: Option<BatchLabels<'_>>,
-) -> (Tensor<(), f32, Device, Traced>, LossParts) {
-    let b = x.shape().0;
-    let (mu, lv) = teacher.encode(x.leaky_trace(), s);
-    let eps: Matrix = dev.sample_normal_like(mu.shape());
-    let z = mu.with_empty_tape() + (lv.with_empty_tape() * 0.5).exp() * eps;
-    let lv_pen = lv.with_empty_tape();
-    let kl = ((lv.with_empty_tape().exp() + mu.with_empty_tape().square() - lv - 1.0) * 0.5).sum::<(), _>() / b as f32;
-    let label_loss = labels.map(|l| {
-        let logit = l.head.forward(z.with_empty_tape());
-        binary_cross_entropy_with_logits_loss(logit, l.y.clone()) * l.weight
-    });
-    let logits = teacher.decode(z, s);
-    let recon = reconstruction(logits, x, masks, &teacher.num_logvar);
-    let mut parts = LossParts { recon: recon.array(), kl: kl.array(), penalty: 0.0 };
-    let mut loss = recon + kl * kl_weight;
-    if let Some(l) = label_loss {
-        loss = loss + l;
+    fn encode_mean(&self, x: &Matrix, s: &Matrix) -> (Matrix, Matrix) {
+        Teacher::encode_mean(self, x, s)
     }
-    // The penalty acts on the posterior mean: on a sampled z the encoder could hide the
-    // dependence under inflated noise while mu still encodes s.
-    match penalty {
-        Some(BatchPenalty::DCor(bs, var_s, beta)) => {
-            let pen = dcor_sq(mu, bs, var_s);
-            parts.penalty = pen.array();
-            loss = loss + pen * beta;
-        }
-        Some(BatchPenalty::FairDisCo(w, beta)) => {
-            let pen = fairdisco(mu, lv_pen, w);
-            parts.penalty = pen.array();
-            loss = loss + pen * beta;
-        }
-        None => loss = loss + mu.sum::<(), _>() * 0.0 + lv_pen.sum::<(), _>() * 0.0,
+
+    fn reconstruction(&self, z: Matrix<Traced>, s: &Matrix, x: &Matrix) -> Scalar {
+        let logits = self.decode(z, s);
+        // Tie the numeric log-variances in even when x has no numeric column (Adam reads a
+        // gradient for every parameter).
+        reconstruction(logits, x, &self.masks, &self.num_logvar) + self.num_logvar.leaky_trace().sum::<(), _>() * 0.0
     }
-    // Tie the numeric log-variances in even when x has no numeric column (Adam reads a gradient
-    // for every parameter).
-    loss = loss + teacher.num_logvar.leaky_trace().sum::<(), _>() * 0.0;
-    (loss, parts)
 }

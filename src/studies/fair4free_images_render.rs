@@ -1,0 +1,78 @@
+//! How the image reproduction looks: one table of the five rows, the conclusions computed from
+//! them, and a chart of accuracy and colour EOD per row with the spread over seeds.
+
+use crate::report::{grouped_bar_chart_with, BarSeries, Render, ReportTable};
+use crate::studies::fair4free::Stat;
+use crate::studies::fair4free_images::Fair4FreeImageReport;
+
+fn stat(s: &Stat, seeds: usize) -> String {
+    match (s.mean, s.std) {
+        (Some(m), Some(sd)) if seeds > 1 => format!("{m:.3} ± {sd:.3}"),
+        (Some(m), _) => format!("{m:.3}"),
+        _ => "n/a".into(),
+    }
+}
+
+impl Render for Fair4FreeImageReport {
+    fn title(&self) -> String {
+        let seeds = self.params.seeds;
+        format!(
+            "Fair4Free on images: {} with a colour shortcut, LeNet-5 trained on each set, tested on every colour ({} seed{})",
+            self.dataset,
+            seeds,
+            if seeds == 1 { "" } else { "s" }
+        )
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let seeds = self.params.seeds;
+        let mut t = ReportTable::new(
+            "Accuracy, colour DPD and EOD (fractions, lower gaps are fairer), quality against the real test images, dCor²(latent, colour)",
+            ["training set", "accuracy", "DPD", "EOD", "precision", "recall", "density", "coverage", "dCor²(z, s)"],
+        );
+        for r in &self.rows {
+            t.row([
+                r.method.clone(),
+                stat(&r.accuracy, seeds),
+                stat(&r.demographic_parity_difference, seeds),
+                stat(&r.equalized_odds_difference, seeds),
+                stat(&r.precision, seeds),
+                stat(&r.recall, seeds),
+                stat(&r.density, seeds),
+                stat(&r.coverage, seeds),
+                stat(&r.latent_dcor_sq, seeds),
+            ]);
+        }
+        t.note(format!("{:.0} s of wall-clock time on {}.", self.seconds, crate::device::device_name()));
+        t.note("Noise floor: none from sampling. The test set shows every test image in every colour, so a classifier that ignores colour scores DPD = EOD = 0 exactly (the `grey` row); any gap is the classifier's own colour dependence. The spread shown is over seeds.");
+        for n in &self.notes {
+            t.note(n.clone());
+        }
+        let mut c = ReportTable::new("Conclusions (computed from the rows above)", ["#", "conclusion"]);
+        for (i, line) in self.conclusions.iter().enumerate() {
+            c.row([(i + 1).to_string(), line.clone()]);
+        }
+        c.align[1] = crate::report::Align::Left;
+        vec![t, c]
+    }
+
+    fn svg(&self) -> Option<String> {
+        let cats: Vec<String> = self.rows.iter().map(|r| r.method.clone()).collect();
+        let bar = |name: &str, f: fn(&crate::studies::ImageMethodRow) -> &Stat| BarSeries {
+            name: name.into(),
+            values: self.rows.iter().map(|r| f(r).mean).collect(),
+            intervals: self
+                .rows
+                .iter()
+                .map(|r| match (f(r).mean, f(r).std) {
+                    (Some(m), Some(sd)) if self.params.seeds > 1 => Some(((m - sd).max(0.0), m + sd)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let series = vec![bar("accuracy", |r| &r.accuracy), bar("colour EOD", |r| &r.equalized_odds_difference), bar("colour DPD", |r| &r.demographic_parity_difference)];
+        grouped_bar_chart_with("Accuracy and colour gaps by training set (whiskers: ± std over seeds)", "fraction", &cats, &series).ok()
+    }
+}
+
+crate::impl_renderers!(Fair4FreeImageReport);

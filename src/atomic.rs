@@ -9,7 +9,31 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically (temporary file beside it, `fsync`, rename). On error the
 /// previous file at `path`, if any, is unchanged and the temporary file is removed.
+///
+/// A symbolic link is followed (its target is replaced, the link stays). A path under `/dev` or
+/// `/proc` (`/dev/stdout`), or one that exists and is not a regular file (a device, a named pipe),
+/// is written in place: renaming a file over a device would replace the device.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let in_place = |p: &Path| {
+        p.starts_with("/dev") || p.starts_with("/proc") || std::fs::metadata(p).map_or(false, |m| !m.is_file() && !m.is_dir())
+    };
+    if in_place(path) {
+        return write_in_place(path, bytes);
+    }
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(target) => {
+                resolved = target;
+                resolved.as_path()
+            }
+            Err(_) => path, // a dangling link: replaced by the file
+        },
+        _ => path,
+    };
+    if in_place(path) {
+        return write_in_place(path, bytes);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -28,6 +52,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Writes to a device or pipe as it is (no temporary file, no rename).
+fn write_in_place(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+        .map_err(|e| Error::io(path, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +77,33 @@ mod tests {
         // A folder that does not exist: an error naming the path, nothing written.
         let e = write_atomic(&dir.path().join("no/such/b.txt"), b"x").unwrap_err().to_string();
         assert!(e.contains("b.txt"), "{e}");
+    }
+
+    #[test]
+    fn follows_links_and_writes_devices_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.txt");
+        let link = dir.path().join("link.txt");
+        std::fs::write(&target, b"old").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            write_atomic(&link, b"new").unwrap();
+            assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+            assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        }
+        // A named pipe (standing in for a device, which a test must not risk replacing).
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().map_or(false, |s| s.success());
+        if made {
+            let reader = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || std::fs::read(fifo).unwrap())
+            };
+            write_atomic(&fifo, b"through the pipe").unwrap();
+            assert_eq!(reader.join().unwrap(), b"through the pipe");
+            assert!(!std::fs::metadata(&fifo).unwrap().is_file(), "the pipe is still a pipe");
+        }
     }
 }
 

@@ -99,8 +99,10 @@ pub enum Error {
         reason: String,
     },
 
-    /// A table whose shape does not fit the operation (e.g. a schema mismatch).
-    #[error("schema mismatch: {0}")]
+    /// A table, file or model whose shape does not fit the operation. The message itself says
+    /// what does not fit and where (the file, the column, the valid choices); there is no generic
+    /// prefix.
+    #[error("{0}")]
     Schema(String),
 
     /// An error reported by linfa.

@@ -347,3 +347,149 @@ fn image_datasets_describe_train_and_generate() {
     assert!(stderr.contains("model folder"), "{stderr}");
     assert!(!model.join("x").exists());
 }
+
+// ---------- reliability (docs/RELIABILITY.md) ----------
+
+fn audit_args<'a>(input: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec!["audit", "--input", input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--n-boot", "0"];
+    a.extend_from_slice(extra);
+    a
+}
+
+fn assert_one_line_error(code: i32, stdout: &str, stderr: &str, expected: &str) {
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(expected), "expected `{expected}` in: {stderr}");
+}
+
+#[test]
+fn an_unclosed_quote_stops_the_audit_instead_of_shortening_the_table() {
+    // The reported bug: 8 rows, a quote opened on line 4; the audit ran on 3 rows with exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("y,p,sex\n");
+    for i in 0..8 {
+        let sex = if i == 2 { "\"F" } else { ["F", "M"][i % 2] };
+        text.push_str(&format!("{},{},{sex}\n", i % 2, (i / 2) % 2));
+    }
+    let p = dir.path().join("preds.csv");
+    std::fs::write(&p, &text).unwrap();
+    let (code, stdout, stderr) = fairdistill(&audit_args(p.to_str().unwrap(), &[]));
+    assert_one_line_error(code, &stdout, &stderr, "preds.csv: line 4: field 3 (column `sex`): unclosed quote");
+    // Other malformed CSV, through `data describe`.
+    for (name, text, expected) in [
+        ("stray.csv", "x,s,y\n1,a\"b,0\n2,b,1\n", "stray.csv: line 2: field 2 (column `s`): stray quote"),
+        ("dup.csv", "x,s,x,y\n1,a,2,0\n", "dup.csv: line 1: column name `x` appears twice"),
+        ("ragged.csv", "x,s,y\r\n1,a,0\r2,b\n", "ragged.csv: line 3: expected 3 fields, found 2"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (code, stdout, stderr) = fairdistill(&["data", "describe", p.to_str().unwrap(), "--label", "y", "--sensitive", "s"]);
+        assert_one_line_error(code, &stdout, &stderr, expected);
+    }
+}
+
+#[test]
+fn audit_empty_cells_fail_by_default_or_are_dropped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("y,p,sex\n");
+    for i in 0..20 {
+        let sex = if i == 5 { "" } else { ["F", "M"][i % 2] };
+        text.push_str(&format!("{},{},{sex}\n", i % 2, (i / 3) % 2));
+    }
+    let p = dir.path().join("gaps.csv");
+    std::fs::write(&p, &text).unwrap();
+    let input = p.to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&audit_args(input, &[]));
+    assert_one_line_error(code, &stdout, &stderr, "gaps.csv: line 7: column `sex` is missing and the missing-value policy is `fail`");
+    let (code, stdout, stderr) = fairdistill(&audit_args(input, &["--missing", "drop", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["n"], 19);
+    assert_eq!((v["input"]["rows_read"].as_u64(), v["input"]["rows_dropped"].as_u64()), (Some(20), Some(1)));
+    assert_eq!(v["input"]["missing"], "drop");
+    let groups: Vec<&str> = v["groups"].as_array().unwrap().iter().map(|g| g["group"].as_str().unwrap()).collect();
+    assert_eq!(groups, ["F", "M"], "no group named \"\"");
+    let (code, stdout, _) = fairdistill(&audit_args(input, &["--missing", "drop"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("rows dropped (empty cell)") && stdout.contains("gaps.csv"), "{stdout}");
+}
+
+#[test]
+fn a_stray_non_number_is_an_error_unless_the_column_is_categorical() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("income,s,y\n");
+    for i in 0..30 {
+        let income = if i == 11 { "12k".to_string() } else { format!("{}.5", 10 + i) };
+        text.push_str(&format!("{income},{},{}\n", ["a", "b"][i % 2], (i / 2) % 2));
+    }
+    let p = dir.path().join("typo.csv");
+    std::fs::write(&p, &text).unwrap();
+    let path = p.to_str().unwrap();
+    let (code, stdout, stderr) = fairdistill(&["data", "describe", path, "--label", "y", "--sensitive", "s"]);
+    assert_one_line_error(code, &stdout, &stderr, "typo.csv: line 13: column `income`: `12k` is not a number");
+    assert!(stderr.contains("--categorical"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["data", "describe", path, "--label", "y", "--sensitive", "s", "--categorical", "income"]);
+    assert_eq!(code, 0, "{stderr}");
+    // quality: NaN in a numeric column of the real file; an unknown category in the synthetic one.
+    let real = dir.path().join("real.csv");
+    let synth = dir.path().join("synth.csv");
+    let mut r = String::from("age,city\n");
+    for i in 0..20 {
+        r.push_str(&format!("{},{}\n", if i == 4 { "NaN".to_string() } else { (20 + i).to_string() }, ["a", "b"][i % 2]));
+    }
+    std::fs::write(&real, &r).unwrap();
+    std::fs::write(&synth, "age,city\n30,a\n31,b\n").unwrap();
+    let (code, stdout, stderr) = fairdistill(&["quality", "--real", real.to_str().unwrap(), "--synthetic", synth.to_str().unwrap()]);
+    assert_one_line_error(code, &stdout, &stderr, "real.csv: line 6: column `age`: `NaN` is not a finite number");
+    std::fs::write(&real, r.replace("NaN", "24")).unwrap();
+    std::fs::write(&synth, "age,city\n30,a\n31,c\n").unwrap();
+    let (code, stdout, stderr) = fairdistill(&["quality", "--real", real.to_str().unwrap(), "--synthetic", synth.to_str().unwrap()]);
+    assert_one_line_error(code, &stdout, &stderr, "synth.csv: line 3: column `city`: unknown category `c`");
+    assert!(stderr.contains("known categories: `a`, `b`"), "{stderr}");
+}
+
+#[test]
+fn a_closed_pipe_exits_quietly() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fairdistill"))
+        .args(["data", "describe", "adult", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the command writes (loading Adult takes far longer).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 141)), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "no message, no panic: {stderr}");
+}
+
+#[test]
+fn a_full_stdout_is_a_one_line_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    for args in [&["data", "describe", "german"][..], &["data", "list"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fairdistill")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end(), "error: standard output: No space left on device (os error 28)", "{args:?}");
+    }
+}
+
+#[test]
+fn out_files_are_replaced_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    let out = dir.path().join("report.json");
+    std::fs::write(&out, "an older, longer report that must not leave a tail behind ".repeat(100)).unwrap();
+    let (code, _, stderr) = fairdistill(&audit_args(&input, &["--format", "json", "--out", out.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["n"], 60);
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
+}

@@ -105,9 +105,18 @@ fn synthetic_tables_must_match_the_real_schema() {
     let err = parse_table_like(no_purpose.as_bytes(), "synth.csv", &german.train).unwrap_err();
     assert!(matches!(&err, Error::ColumnMissing { name, .. } if name == "purpose"), "{err}");
 
-    // An unseen category.
+    // An unseen category: refused when the file is read, naming its line and the known ones.
     let unseen = good.replacen(",A43,", ",A4X,", 1);
-    let t = parse_table_like(unseen.as_bytes(), "synth.csv", &german.train).unwrap();
+    let err = parse_table_like(unseen.as_bytes(), "synth.csv", &german.train).unwrap_err().to_string();
+    assert!(err.starts_with("synth.csv: line ") && err.contains("column `purpose`: unknown category `A4X`; known categories: `A40`"), "{err}");
+    // The evaluator still refuses one in a table built otherwise.
+    let mut t = german.train.select_rows(&(0..40).collect::<Vec<_>>());
+    let purpose = t.columns().iter().position(|c| c.name == "purpose").unwrap();
+    let mut cols = t.columns().to_vec();
+    if let fairdistill::data::ColumnData::Categorical(v) = &mut cols[purpose].data {
+        v[0] = "A4X".into();
+    }
+    t = fairdistill::data::Table::new(cols, t.label().to_vec(), t.label_spec().clone(), t.sensitive_names().to_vec()).unwrap();
     let err = ev.evaluate("synth", &t).unwrap_err();
     assert!(matches!(&err, Error::UnseenCategory { value, .. } if value == "A4X"), "{err}");
 

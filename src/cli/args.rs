@@ -35,17 +35,11 @@ pub fn render<R: fairdistill::report::Render + serde::Serialize>(report: &R, for
     })
 }
 
-/// Writes `text` to `path`, or to stdout when no path is given.
+/// Writes `text` to `path` atomically (never a partial file), or to stdout when no path is given.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| fairdistill::Error::Io { path: p.to_path_buf(), source: e }),
-        None => {
-            print!("{text}");
-            if !text.ends_with('\n') {
-                println!();
-            }
-            Ok(())
-        }
+        Some(p) => fairdistill::atomic::write_atomic(p, text.as_bytes()),
+        None => crate::cli::output::print_stdout(text),
     }
 }
 

@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use fairdistill::audit::{AuditParams, FairnessAudit, UndefinedPolicy};
-use fairdistill::data::CsvColumns;
+use fairdistill::audit::{AuditParams, AuditReport, FairnessAudit, UndefinedPolicy};
+use fairdistill::data::{CsvColumns, MissingPolicy};
+use fairdistill::report::{Render, ReportTable};
 use fairdistill::Result;
+use serde::Serialize;
 
 use crate::cli::args::{render, write_output, ReportFormat};
 
@@ -16,6 +18,15 @@ pub enum UndefinedArg {
     Exclude,
     /// Count the rate as 0, as fairlearn does.
     Zero,
+}
+
+/// What an empty cell in a column the audit reads does.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum MissingArg {
+    /// Stop with an error naming the file, line and column.
+    Fail,
+    /// Drop the row; the report says how many rows were dropped.
+    Drop,
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +64,10 @@ pub struct AuditArgs {
     /// What undefined group rates (a group with no positives) do in the disparities.
     #[arg(long, value_enum, default_value_t = UndefinedArg::Exclude)]
     pub undefined: UndefinedArg,
+    /// What a row with an empty cell in a column the audit reads (labels, predictions, sensitive,
+    /// score, features) does.
+    #[arg(long, value_enum, default_value_t = MissingArg::Fail)]
+    pub missing: MissingArg,
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report here instead of stdout.
@@ -63,8 +78,64 @@ pub struct AuditArgs {
     pub plot: Option<PathBuf>,
 }
 
+/// The report with what was read from the input: printed and serialised together (the JSON
+/// report gains an `input` object).
+#[derive(Serialize)]
+struct AuditOutput<'a> {
+    #[serde(flatten)]
+    report: &'a AuditReport,
+    input: InputSummary,
+}
+
+/// Rows read from the input and dropped for an empty cell.
+#[derive(Serialize)]
+struct InputSummary {
+    file: String,
+    rows_read: usize,
+    rows_dropped: usize,
+    /// The `--missing` policy: `fail` or `drop`.
+    missing: &'static str,
+}
+
+impl Render for AuditOutput<'_> {
+    fn title(&self) -> String {
+        self.report.title()
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let mut tables = self.report.tables();
+        if self.input.missing == "drop" {
+            let mut input = ReportTable::new("Input", ["file", "rows read", "rows dropped (empty cell)", "rows audited"]);
+            input.row([
+                self.input.file.clone(),
+                self.input.rows_read.to_string(),
+                self.input.rows_dropped.to_string(),
+                (self.input.rows_read - self.input.rows_dropped).to_string(),
+            ]);
+            tables.push(input);
+        }
+        tables
+    }
+
+    fn svg(&self) -> Option<String> {
+        self.report.svg()
+    }
+}
+
 pub fn run(args: AuditArgs) -> Result<()> {
-    let csv = CsvColumns::read(&args.input)?;
+    let mut csv = CsvColumns::read(&args.input)?;
+    let rows_read = csv.n_rows();
+    let used: Vec<&String> = [&args.y_true, &args.y_pred]
+        .into_iter()
+        .chain(&args.sensitive)
+        .chain(&args.score)
+        .chain(&args.features)
+        .collect();
+    let (policy, missing) = match args.missing {
+        MissingArg::Fail => (MissingPolicy::Fail, "fail"),
+        MissingArg::Drop => (MissingPolicy::Drop, "drop"),
+    };
+    let rows_dropped = csv.handle_empty_cells(&used, policy)?;
     let y_true = csv.binary(&args.y_true)?;
     let y_pred = csv.binary(&args.y_pred)?;
     let sensitive: Vec<Vec<String>> = args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?;
@@ -90,7 +161,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
         audit = audit.features(x.view());
     }
     let report = audit.run()?;
-    let text = render(&report, args.format)?;
+    let output = AuditOutput {
+        report: &report,
+        input: InputSummary { file: args.input.display().to_string(), rows_read, rows_dropped, missing },
+    };
+    let text = render(&output, args.format)?;
     write_output(args.out.as_deref(), &text)?;
     if let Some(path) = &args.plot {
         report.group_chart()?.save(path)?;

@@ -6,6 +6,7 @@ use fairdistill::data::BUILTIN_DATASETS;
 use fairdistill::Result;
 
 use crate::cli::args::{DatasetArgs, OutputFormat};
+use crate::cli::output::print_stdout;
 
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {
@@ -32,39 +33,37 @@ pub struct DescribeArgs {
 pub fn run(cmd: DataCommand) -> Result<()> {
     match cmd {
         DataCommand::List { format } => {
-            match format {
-                OutputFormat::Text => {
-                    for (name, about) in BUILTIN_DATASETS.iter().chain(IMAGE_DATASETS.iter()) {
-                        println!("{name:<22} {about}");
-                    }
-                }
+            let text = match format {
+                OutputFormat::Text => BUILTIN_DATASETS
+                    .iter()
+                    .chain(IMAGE_DATASETS.iter())
+                    .map(|(name, about)| format!("{name:<22} {about}\n"))
+                    .collect(),
                 OutputFormat::Json => {
                     let list: Vec<_> = BUILTIN_DATASETS
                         .iter()
                         .chain(IMAGE_DATASETS.iter())
                         .map(|(n, d)| serde_json::json!({"name": n, "description": d}))
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&list)?);
+                    serde_json::to_string_pretty(&list)?
                 }
-            }
-            Ok(())
+            };
+            print_stdout(&text)
         }
         DataCommand::Describe(args) if IMAGE_DATASETS.iter().any(|(n, _)| *n == args.dataset.dataset) => {
             let colouring = ColouredParams { rho: Some(args.rho), seed: 0 };
             let summary = load_image_dataset(&args.dataset.dataset, args.dataset.options.data_dir.as_deref(), &colouring)?.summary();
-            match args.format {
-                OutputFormat::Text => print!("{summary}"),
-                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
-            }
-            Ok(())
+            print_stdout(&match args.format {
+                OutputFormat::Text => summary.to_string(),
+                OutputFormat::Json => serde_json::to_string_pretty(&summary)?,
+            })
         }
         DataCommand::Describe(args) => {
             let summary = args.dataset.load()?.summary()?;
-            match args.format {
-                OutputFormat::Text => print!("{summary}"),
-                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
-            }
-            Ok(())
+            print_stdout(&match args.format {
+                OutputFormat::Text => summary.to_string(),
+                OutputFormat::Json => serde_json::to_string_pretty(&summary)?,
+            })
         }
     }
 }

@@ -5,6 +5,7 @@ mod audit_cmd;
 mod data_cmd;
 mod evaluate_cmd;
 mod model_cmd;
+mod output;
 mod progress;
 mod quality_cmd;
 mod reproduce_cmd;
@@ -66,11 +67,5 @@ pub fn main() -> ExitCode {
             reproduce_cmd::fair4free(reproduce_cmd::Fair4FreeArgs::main_job(), cli.quiet)
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    output::exit_code(result)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use fairdistill::audit::{synthetic_quality, QualityParams};
-use fairdistill::data::{ColumnData, CsvColumns, Encoder};
+use fairdistill::data::{CsvColumns, Encoder};
 use fairdistill::Result;
 
 use crate::cli::args::{render, write_output, ReportFormat};
@@ -38,13 +38,8 @@ pub fn run(args: QualityArgs) -> Result<()> {
     let synth = CsvColumns::read(&args.synthetic)?;
     let names: Vec<String> = if args.columns.is_empty() { real.header().to_vec() } else { args.columns.clone() };
     let real_cols = real.typed_columns(&names, &args.categorical)?;
-    // The synthetic file is read with the real file's kinds.
-    let kinds: Vec<String> = real_cols
-        .iter()
-        .filter(|c| matches!(c.data, ColumnData::Categorical(_)))
-        .map(|c| c.name.clone())
-        .collect();
-    let synth_cols = synth.typed_columns(&names, &kinds)?;
+    // The synthetic file is read with the real file's kinds and categories.
+    let synth_cols = synth.columns_like(&real_cols, real.source_name())?;
     let encoder = Encoder::fit_columns(&real_cols)?;
     let a = encoder.transform_columns(&real_cols)?;
     let b = encoder.transform_columns(&synth_cols)?;

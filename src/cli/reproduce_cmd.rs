@@ -235,12 +235,13 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         progress.inc(1);
     })?;
     progress.finish_and_clear();
-    print!("{}", report.to_text());
+    // The report files are written even when stdout is closed or full: a long study loses nothing.
+    let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
         write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
-    Ok(())
+    printed
 }
 
 /// `reproduce fair4free --dataset colored-mnist | colored-fashion-mnist`: the image study.
@@ -281,7 +282,8 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         progress.inc(1);
     })?;
     progress.finish_and_clear();
-    print!("{}", report.to_text());
+    // The report files are written even when stdout is closed or full: a long study loses nothing.
+    let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         let mut md = report.to_markdown();
         let mut html = report.to_html();
@@ -295,7 +297,7 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         }
         write_report(&args.out, &stem, &report.command, &md, &html, &report.to_json()?, quiet)?;
     }
-    Ok(())
+    printed
 }
 
 /// Checks before any work that `out` is (or can be made) a writable folder.
@@ -367,11 +369,12 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
         progress.inc(1);
     })?;
     progress.finish_and_clear();
-    print!("{}", report.to_text());
+    // The report files are written even when stdout is closed or full: a long study loses nothing.
+    let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         write_report(&args.out, "distillation-trifeature", &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
-    Ok(())
+    printed
 }
 
 pub fn aim_fair(args: AimFairArgs, quiet: bool) -> Result<()> {
@@ -397,10 +400,11 @@ pub fn aim_fair(args: AimFairArgs, quiet: bool) -> Result<()> {
         progress.inc(1);
     })?;
     progress.finish_and_clear();
-    print!("{}", report.to_text());
+    // The report files are written even when stdout is closed or full: a long study loses nothing.
+    let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
         write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
-    Ok(())
+    printed
 }

@@ -45,6 +45,7 @@ pub fn parse_adult(train: &[u8], test: &[u8], opts: &LoadOptions) -> Result<Data
         names: Some(ADULT_COLUMNS.iter().map(|s| s.to_string()).collect()),
         comment: Some(b'|'),
         trim: true,
+        unique_names: true,
     };
     let sensitive = opts.sensitive_or(&["sex"]);
     let spec = TableSpec {
@@ -61,6 +62,7 @@ pub fn parse_adult(train: &[u8], test: &[u8], opts: &LoadOptions) -> Result<Data
         label_trim: &['.'],
         sensitive,
         missing_tokens: vec!["?".into()],
+        categories: Default::default(),
     };
     let (train, mut missing) = build_table(&read_delimited(train, "adult.data", &read)?, &spec, opts.missing)?;
     let (test, missing_test): (_, MissingReport) =

@@ -51,7 +51,12 @@ pub(crate) fn propublica_filter(raw: &mut RawRows) -> Result<()> {
 
 /// Parses the COMPAS two-year CSV (its bytes), filters and splits it.
 pub fn parse_compas(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
-    let mut raw = read_delimited(bytes, COMPAS_FILE, &ReadOptions::default())?;
+    // The header repeats `decile_score` and `priors_count`: the first occurrence is used.
+    let read = ReadOptions {
+        unique_names: false,
+        ..ReadOptions::default()
+    };
+    let mut raw = read_delimited(bytes, COMPAS_FILE, &read)?;
     propublica_filter(&mut raw)?;
     let sensitive = opts.sensitive_or(&["race"]);
     if sensitive.iter().any(|s| s == "race") {
@@ -67,6 +72,7 @@ pub fn parse_compas(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
         label_trim: &[],
         sensitive,
         missing_tokens: vec![],
+        categories: Default::default(),
     };
     let (table, missing) = build_table(&raw, &spec, opts.missing)?;
     let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;

@@ -92,6 +92,7 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
         label_trim: &[],
         sensitive: opts.sensitive.clone(),
         missing_tokens: spec.missing_tokens.clone(),
+        categories: Default::default(),
     };
     let (table, mut missing) = build_table(&raw, &table_spec, opts.missing)?;
     let stem = spec

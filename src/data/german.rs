@@ -56,6 +56,7 @@ pub fn parse_german(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
         names: Some(GERMAN_COLUMNS.iter().map(|s| s.to_string()).collect()),
         comment: None,
         trim: true,
+        unique_names: true,
     };
     let mut raw = read_delimited(bytes, "german.data", &read)?;
     let status = raw.index("personal_status_sex")?;
@@ -85,6 +86,7 @@ pub fn parse_german(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
         label_trim: &[],
         sensitive: opts.sensitive_or(&["sex"]),
         missing_tokens: vec![],
+        categories: Default::default(),
     };
     let (table, missing) = build_table(&raw, &spec, opts.missing)?;
     let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;

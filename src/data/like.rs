@@ -3,13 +3,14 @@
 use std::path::Path;
 
 use crate::data::reader::{build_table, read_delimited, MissingPolicy, ReadOptions, TableSpec};
-use crate::data::table::Table;
+use crate::data::table::{ColumnData, Table};
 use crate::error::{Error, Result};
 
-/// Reads a CSV file with a header line into a table with the columns, kinds, label classes and
-/// sensitive columns of `like` (extra columns are ignored). A missing column, a label other than
-/// the two classes, a non-number in a numeric column or a missing value is an error naming the
-/// file and line; categories unseen in `like` are caught when the table is encoded.
+/// Reads a CSV file with a header line into a table with the columns, kinds, label classes,
+/// categories and sensitive columns of `like` (extra columns are ignored). A missing column, a
+/// label other than the two classes, a non-number (or `NaN`, `inf`) in a numeric column, a
+/// category that does not occur in `like`, or an empty cell is an error naming the file, line and
+/// column (and the valid choices, where there are some).
 pub fn read_table_like(path: &Path, like: &Table) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_table_like(&bytes, &path.display().to_string(), like)
@@ -19,6 +20,17 @@ pub fn read_table_like(path: &Path, like: &Table) -> Result<Table> {
 pub fn parse_table_like(bytes: &[u8], source_name: &str, like: &Table) -> Result<Table> {
     let raw = read_delimited(bytes, source_name, &ReadOptions::default())?;
     let schema = like.schema();
+    let categories = like
+        .columns()
+        .iter()
+        .filter_map(|c| match &c.data {
+            ColumnData::Categorical(v) => {
+                let levels: std::collections::BTreeSet<&str> = v.iter().map(String::as_str).collect();
+                Some((c.name.clone(), levels.into_iter().map(String::from).collect()))
+            }
+            ColumnData::Numeric(_) => None,
+        })
+        .collect();
     let spec = TableSpec {
         features: schema.columns.iter().map(|(n, k)| (n.clone(), Some(*k))).collect(),
         label: schema.label.name.clone(),
@@ -27,6 +39,7 @@ pub fn parse_table_like(bytes: &[u8], source_name: &str, like: &Table) -> Result
         label_trim: &[],
         sensitive: schema.sensitive.clone(),
         missing_tokens: vec![],
+        categories,
     };
     let (table, _) = build_table(&raw, &spec, MissingPolicy::Fail)?;
     Ok(table)

@@ -73,6 +73,9 @@ pub(crate) struct ReadOptions {
     pub comment: Option<u8>,
     /// Trim spaces around fields (Adult's `, ` separator).
     pub trim: bool,
+    /// A header naming a column twice is an error (COMPAS's file, which repeats two names and
+    /// whose first occurrence is used, turns this off).
+    pub unique_names: bool,
 }
 
 impl Default for ReadOptions {
@@ -82,13 +85,34 @@ impl Default for ReadOptions {
             names: None,
             comment: None,
             trim: true,
+            unique_names: true,
         }
     }
 }
 
-/// Reads delimited text with a real CSV parser (quoted fields, CRLF, blank lines skipped). A row
-/// with the wrong count of fields is an error naming its line.
+/// Reads delimited text with a real CSV parser (the `csv` crate), strictly:
+///
+/// - a UTF-8 byte-order mark is skipped; UTF-16 text and invalid UTF-8 are errors;
+/// - `\n`, `\r\n` and `\r` all end a line, also mixed in one file (line numbers count each);
+/// - blank lines (and lines of spaces) are skipped;
+/// - a quote may only open a field (`"x, y"`), is doubled inside one (`"5'10"""`), and must close
+///   on the line where it opened: a stray quote, text after a closing quote, or a quote left open
+///   (which would swallow the lines after it into one field) is an error naming the line and
+///   field. A field therefore never holds a line break;
+/// - a row with another count of fields than the header is an error naming its line;
+/// - a header naming a column twice is an error (unless [`ReadOptions::unique_names`] is off).
+///
+/// Every error is an [`Error::Parse`] naming `source_name` and the 1-based line.
 pub(crate) fn read_delimited(bytes: &[u8], source_name: &str, opts: &ReadOptions) -> Result<RawRows> {
+    let parse_err = |line: u64, message: String| Error::Parse {
+        source_name: source_name.to_string(),
+        line,
+        message,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(parse_err(1, "the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into()));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .has_headers(false)
@@ -96,41 +120,62 @@ pub(crate) fn read_delimited(bytes: &[u8], source_name: &str, opts: &ReadOptions
         .comment(opts.comment)
         .trim(if opts.trim { csv::Trim::All } else { csv::Trim::None })
         .from_reader(bytes);
-    let parse_err = |line: u64, message: String| Error::Parse {
-        source_name: source_name.to_string(),
-        line,
-        message,
-    };
-    let mut records = reader.records();
-    let header = match &opts.names {
-        Some(names) => names.clone(),
-        None => match records.next() {
-            Some(Ok(rec)) => rec.iter().map(str::to_string).collect(),
-            Some(Err(e)) => return Err(parse_err(csv_line(&e), e.to_string())),
-            None => {
-                return Err(Error::Empty {
-                    what: format!("{source_name} has no header line"),
-                })
-            }
-        },
-    };
     // The csv crate does not count blank lines in its line numbers: count them from byte offsets.
     let mut lines = LineCounter::new(bytes, opts.comment);
+    let mut record = csv::StringRecord::new();
+    let mut header: Option<Vec<String>> = opts.names.clone();
     let mut rows = Vec::new();
-    for rec in records {
-        let rec = rec.map_err(|e| parse_err(e.position().map_or(0, |p| lines.line_at(p.byte())), e.to_string()))?;
-        let line = rec.position().map_or(0, |p| lines.line_at(p.byte()));
-        if rec.len() == 1 && rec.get(0) == Some("") {
+    loop {
+        let start = reader.position().byte() as usize;
+        let more = reader.read_record(&mut record).map_err(|e| {
+            let line = e.position().map_or(0, |p| {
+                let at = p.byte() as usize;
+                let skipped = bytes.get(at..).map_or(0, |rest| rest.iter().take_while(|c| **c == b'\r' || **c == b'\n').count());
+                line_of(bytes, at + skipped)
+            });
+            let message = match e.kind() {
+                csv::ErrorKind::Utf8 { err, .. } => {
+                    format!("field {} is not valid UTF-8 text; save the file as UTF-8", err.field() + 1)
+                }
+                _ => e.to_string(),
+            };
+            parse_err(line, message)
+        })?;
+        if !more {
+            break;
+        }
+        let end = (reader.position().byte() as usize).min(bytes.len());
+        let span = &bytes[start.min(end)..end];
+        if span.contains(&b'"') {
+            if let Err((at, field, what)) = check_quotes(span, opts.delimiter, opts.comment) {
+                let column = header
+                    .as_ref()
+                    .and_then(|h| h.get(field))
+                    .map_or(String::new(), |name| format!(" (column `{name}`)"));
+                return Err(parse_err(line_of(bytes, start + at), format!("field {}{column}: {what}", field + 1)));
+            }
+        }
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+        if record.len() == 1 && record.get(0) == Some("") {
             continue; // a line holding only spaces
         }
-        if rec.len() != header.len() {
-            return Err(parse_err(
-                line,
-                format!("expected {} fields, found {}", header.len(), rec.len()),
-            ));
+        let fields: Vec<String> = record.iter().map(str::to_string).collect();
+        match &header {
+            None => {
+                if opts.unique_names {
+                    check_unique(&fields).map_err(|m| parse_err(line, m))?;
+                }
+                header = Some(fields);
+            }
+            Some(h) if h.len() != fields.len() => {
+                return Err(parse_err(line, format!("expected {} fields, found {}", h.len(), fields.len())));
+            }
+            Some(_) => rows.push((line, fields)),
         }
-        rows.push((line, rec.iter().map(str::to_string).collect()));
     }
+    let header = header.ok_or_else(|| Error::Empty {
+        what: format!("{source_name} has no header line"),
+    })?;
     Ok(RawRows {
         source_name: source_name.to_string(),
         header,
@@ -138,8 +183,97 @@ pub(crate) fn read_delimited(bytes: &[u8], source_name: &str, opts: &ReadOptions
     })
 }
 
-fn csv_line(e: &csv::Error) -> u64 {
-    e.position().map(|p| p.line()).unwrap_or(0)
+/// The first column name given twice, as a message.
+fn check_unique(names: &[String]) -> std::result::Result<(), String> {
+    for (j, name) in names.iter().enumerate() {
+        if let Some(i) = names[..j].iter().position(|n| n == name) {
+            return Err(format!(
+                "column name `{name}` appears twice (fields {} and {}); column names must be unique",
+                i + 1,
+                j + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the quotes of one record's raw bytes (which may begin with the blank or comment lines
+/// the parser skipped before it) against the rules of [`read_delimited`]. On error: the byte
+/// offset in `span`, the 0-based field and what is wrong.
+///
+/// This is a check, not a second parser: the `csv` crate reads the fields; this only refuses the
+/// inputs on which the crate would silently guess (it keeps a stray quote as text, glues text
+/// after a closing quote to the field, and runs an unclosed quote to the end of the file).
+fn check_quotes(span: &[u8], delimiter: u8, comment: Option<u8>) -> std::result::Result<(), (usize, usize, &'static str)> {
+    #[derive(PartialEq)]
+    enum State {
+        LineStart,
+        FieldStart,
+        Unquoted,
+        Quoted,
+        AfterQuote,
+    }
+    let mut state = State::LineStart;
+    let mut field = 0;
+    let mut opened = 0;
+    let mut i = 0;
+    while i < span.len() {
+        let c = span[i];
+        let line_end = c == b'\n' || c == b'\r';
+        match state {
+            State::LineStart if line_end => {}
+            State::LineStart if Some(c) == comment => {
+                while i < span.len() && span[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            State::LineStart => {
+                state = State::FieldStart;
+                continue;
+            }
+            State::FieldStart | State::Unquoted | State::AfterQuote if c == delimiter => {
+                field += 1;
+                state = State::FieldStart;
+            }
+            // The record ends here: what follows belongs to the next one.
+            State::FieldStart | State::Unquoted | State::AfterQuote if line_end => return Ok(()),
+            State::FieldStart if c == b'"' => {
+                state = State::Quoted;
+                opened = i;
+            }
+            State::FieldStart => state = State::Unquoted,
+            State::Unquoted if c == b'"' => {
+                return Err((i, field, "stray quote: a quote may only open a field (quote the whole field and double the quotes inside it, as in \"5'10\"\"\")"))
+            }
+            State::Unquoted => {}
+            State::Quoted if c == b'"' => state = State::AfterQuote,
+            State::Quoted if line_end => {
+                return Err((opened, field, "unclosed quote: the quoted field does not end on this line (a stray quote? a field may not hold a line break)"))
+            }
+            State::Quoted => {}
+            State::AfterQuote if c == b'"' => state = State::Quoted, // a doubled quote
+            State::AfterQuote => {
+                return Err((i, field, "text after the closing quote of a quoted field (double a quote that belongs to the text)"))
+            }
+        }
+        i += 1;
+    }
+    if state == State::Quoted {
+        return Err((opened, field, "unclosed quote: the quoted field runs to the end of the file"));
+    }
+    Ok(())
+}
+
+/// Is the byte at `i` the end of a line? `\n`, and a `\r` not followed by `\n` (old Mac files, or
+/// a mix of line ends).
+fn ends_line(b: &[u8], i: usize) -> bool {
+    b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
+/// 1-based line of the byte at `offset` (for error messages).
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    let offset = offset.min(bytes.len());
+    1 + (0..offset).filter(|&i| ends_line(bytes, i)).count() as u64
 }
 
 /// 1-based line of the record the csv parser reports at a byte offset, for offsets asked in
@@ -169,7 +303,7 @@ impl<'a> LineCounter<'a> {
             while target < b.len() && (b[target] == b'\r' || b[target] == b'\n') {
                 target += 1;
             }
-            let at_line_start = target == 0 || b[target - 1] == b'\n';
+            let at_line_start = target == 0 || b[target - 1] == b'\n' || b[target - 1] == b'\r';
             match self.comment {
                 Some(c) if at_line_start && target < b.len() && b[target] == c => {
                     while target < b.len() && b[target] != b'\n' {
@@ -183,7 +317,7 @@ impl<'a> LineCounter<'a> {
             self.offset = 0;
             self.line = 1;
         }
-        self.line += b[self.offset..target].iter().filter(|&&c| c == b'\n').count() as u64;
+        self.line += (self.offset..target).filter(|&i| ends_line(b, i)).count() as u64;
         self.offset = target;
         self.line
     }
@@ -215,7 +349,7 @@ impl RawRows {
 /// How to turn raw rows into a [`Table`].
 #[derive(Clone, Debug)]
 pub(crate) struct TableSpec {
-    /// Feature columns and their kind; `None` infers numeric when every present value parses.
+    /// Feature columns and their kind; `None` infers it (see [`infer_kind`]).
     pub features: Vec<(String, Option<ColumnKind>)>,
     pub label: String,
     /// Text of the positive class after `label_trim`; `None` accepts exactly two distinct values
@@ -229,7 +363,35 @@ pub(crate) struct TableSpec {
     pub sensitive: Vec<String>,
     /// Field values that mean "missing" (besides the empty string).
     pub missing_tokens: Vec<String>,
+    /// Categorical columns whose values must be among these (e.g. the categories of the table a
+    /// synthetic file must match); any other value is an error naming its line and the choices.
+    pub categories: BTreeMap<String, Vec<String>>,
 }
+
+/// The kind of a column whose kind the caller did not fix, from its present values: numeric when
+/// more than half of them parse as numbers (`NaN` and `inf` count, and are then refused as not
+/// finite) or when none is present; else categorical.
+///
+/// A column read as numeric must then hold only finite numbers: a typo, a `NaN` or a code among
+/// numbers is an error naming the file, line and column of the first bad cell, never a silent
+/// switch of the whole column to categories. A column of codes that are mostly numbers (`0`, `1`,
+/// `2`, `3+`) is listed as categorical by the caller (`--categorical`).
+pub(crate) fn infer_kind<'a>(values: impl IntoIterator<Item = &'a str>) -> ColumnKind {
+    let (mut present, mut numbers) = (0usize, 0usize);
+    for v in values {
+        present += 1;
+        numbers += v.parse::<f64>().is_ok() as usize;
+    }
+    if present == 0 || 2 * numbers > present {
+        ColumnKind::Numeric
+    } else {
+        ColumnKind::Categorical
+    }
+}
+
+/// Added to the error on a non-number in a column whose kind was inferred.
+pub(crate) const NUMERIC_BY_MAJORITY: &str =
+    "most of the column's values are numbers, so it is read as numeric; list it as categorical (--categorical) to read it as categories";
 
 /// Types raw rows into a table, applying the missing-value policy.
 pub(crate) fn build_table(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy) -> Result<(Table, MissingReport)> {
@@ -248,8 +410,11 @@ pub(crate) fn build_table(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy
     for s in &spec.sensitive {
         if !spec.features.iter().any(|(n, _)| n == s) {
             raw.index(s)?;
+            let names: Vec<&str> = spec.features.iter().map(|(n, _)| n.as_str()).collect();
             return Err(Error::Schema(format!(
-                "sensitive column `{s}` must also be one of the feature columns"
+                "{}: sensitive column `{s}` must also be one of the feature columns ({})",
+                raw.source_name,
+                names.join(", ")
             )));
         }
     }
@@ -327,21 +492,29 @@ pub(crate) fn build_table(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy
             .iter()
             .map(|(line, row)| (*line, Some(row[ci].as_str()).filter(|v| !is_missing(v))))
             .collect();
-        let kind = match kind {
-            Some(k) => *k,
-            None if values.iter().all(|(_, v)| v.map_or(true, |s| s.parse::<f64>().is_ok())) => ColumnKind::Numeric,
-            None => ColumnKind::Categorical,
+        let (kind, inferred) = match kind {
+            Some(k) => (*k, false),
+            None => (infer_kind(values.iter().filter_map(|(_, v)| *v)), true),
         };
-        if spec.sensitive.contains(name) && kind == ColumnKind::Numeric {
-            return Err(Error::Schema(format!(
-                "sensitive column `{name}` is numeric; sensitive columns must be categorical (bin it first)"
-            )));
-        }
         let column = match kind {
-            ColumnKind::Numeric => numeric_column(raw, name, &values, &mut report)?,
-            ColumnKind::Categorical => categorical_column(name, &values, &mut report),
+            ColumnKind::Numeric => numeric_column(raw, name, &values, inferred, &mut report)?,
+            ColumnKind::Categorical => categorical_column(raw, name, &values, spec.categories.get(name), &mut report)?,
         };
         columns.push(column);
+    }
+    for s in &spec.sensitive {
+        if columns.iter().any(|c| &c.name == s && c.data.kind() == ColumnKind::Numeric) {
+            let categorical: Vec<&str> = columns
+                .iter()
+                .filter(|c| c.data.kind() == ColumnKind::Categorical)
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(Error::Schema(format!(
+                "{}: sensitive column `{s}` is numeric; sensitive columns must be categorical (bin it first; categorical columns: {})",
+                raw.source_name,
+                if categorical.is_empty() { "none".to_string() } else { categorical.join(", ") }
+            )));
+        }
     }
     let table = Table::new(
         columns,
@@ -401,7 +574,13 @@ fn preview(values: &[&str]) -> String {
     }
 }
 
-fn numeric_column(raw: &RawRows, name: &str, values: &[(u64, Option<&str>)], report: &mut MissingReport) -> Result<Column> {
+fn numeric_column(
+    raw: &RawRows,
+    name: &str,
+    values: &[(u64, Option<&str>)],
+    inferred: bool,
+    report: &mut MissingReport,
+) -> Result<Column> {
     let mut out = Vec::with_capacity(values.len());
     let mut decimals: Option<u8> = Some(0);
     let mut missing = Vec::new();
@@ -411,7 +590,11 @@ fn numeric_column(raw: &RawRows, name: &str, values: &[(u64, Option<&str>)], rep
                 let x: f64 = s.parse().map_err(|_| Error::Parse {
                     source_name: raw.source_name.clone(),
                     line: *line,
-                    message: format!("column `{name}`: `{s}` is not a number"),
+                    message: if inferred {
+                        format!("column `{name}`: `{s}` is not a number ({NUMERIC_BY_MAJORITY})")
+                    } else {
+                        format!("column `{name}`: `{s}` is not a number")
+                    },
                 })?;
                 if !x.is_finite() {
                     return Err(Error::Parse {
@@ -455,10 +638,35 @@ fn text_decimals(s: &str) -> Option<u8> {
     (d <= 12).then_some(d as u8)
 }
 
-fn categorical_column(name: &str, values: &[(u64, Option<&str>)], report: &mut MissingReport) -> Column {
+/// Up to twelve values, quoted, for an error message listing the valid choices.
+pub(crate) fn choices<S: AsRef<str>>(values: &[S]) -> String {
+    let shown: Vec<String> = values.iter().take(12).map(|v| format!("`{}`", v.as_ref())).collect();
+    if values.len() > 12 {
+        format!("{}, ... ({} in all)", shown.join(", "), values.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn categorical_column(
+    raw: &RawRows,
+    name: &str,
+    values: &[(u64, Option<&str>)],
+    allowed: Option<&Vec<String>>,
+    report: &mut MissingReport,
+) -> Result<Column> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, v) in values {
+    for (line, v) in values {
         if let Some(s) = v {
+            if let Some(allowed) = allowed {
+                if !allowed.iter().any(|a| a == s) {
+                    return Err(Error::Parse {
+                        source_name: raw.source_name.clone(),
+                        line: *line,
+                        message: format!("column `{name}`: unknown category `{s}`; known categories: {}", choices(allowed)),
+                    });
+                }
+            }
             *counts.entry(s).or_default() += 1;
         }
     }
@@ -478,7 +686,7 @@ fn categorical_column(name: &str, values: &[(u64, Option<&str>)], report: &mut M
             }
         })
         .collect();
-    Column::categorical(name, out)
+    Ok(Column::categorical(name, out))
 }
 
 #[cfg(test)]
@@ -499,6 +707,35 @@ mod tests {
         assert_eq!(raw.rows.len(), 2);
         assert_eq!(raw.rows[0].1[0], "x, y");
         assert_eq!(raw.rows[1].0, 4);
+    }
+
+    #[test]
+    fn quotes_are_checked_record_by_record() {
+        let ok = |t: &[u8]| check_quotes(t, b',', None).is_ok();
+        assert!(ok(b"a,\"b, c\",\"d \"\"e\"\"\"\n"));
+        assert!(ok(b"\r\n\"a\"\r"), "skipped line ends before, CR after");
+        assert_eq!(check_quotes(b"a,b\"c\n", b',', None).unwrap_err().0, 3);
+        assert_eq!(check_quotes(b"a,\"b\"c\n", b',', None).unwrap_err().0, 5);
+        assert_eq!(check_quotes(b"a,\"b\nc\n", b',', None).unwrap_err().1, 1, "field 2");
+        assert!(check_quotes(b"a,\"b", b',', None).unwrap_err().2.contains("end of the file"));
+        // A comment line before the record is skipped, quotes and all.
+        assert!(check_quotes(b"|x\"y\na,b\n", b',', Some(b'|')).is_ok());
+    }
+
+    #[test]
+    fn line_ends_of_every_kind_count() {
+        let b = b"a\nb\r\nc\rd";
+        assert_eq!([0, 2, 5, 7].map(|i| line_of(b, i)), [1, 2, 3, 4]);
+        let mut lc = LineCounter::new(b, None);
+        assert_eq!([0u64, 2, 5, 7].map(|i| lc.line_at(i)), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn numeric_by_majority() {
+        assert_eq!(infer_kind(["1", "2.5", "x"]), ColumnKind::Numeric);
+        assert_eq!(infer_kind(["1", "x"]), ColumnKind::Categorical);
+        assert_eq!(infer_kind(["NaN", "inf", "1"]), ColumnKind::Numeric, "refused later as not finite");
+        assert_eq!(infer_kind(Vec::<&str>::new()), ColumnKind::Numeric);
     }
 
     #[test]

@@ -40,11 +40,25 @@ pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<
             what: format!("a split needs at least 2 rows, the table has {n}"),
         });
     }
-    let mut strata: BTreeMap<(u8, GroupKey), Vec<usize>> = BTreeMap::new();
-    for (i, (key, &y)) in table.group_keys().into_iter().zip(table.label()).enumerate() {
-        strata.entry((y, key)).or_default().push(i);
+    let keys: Vec<(u8, GroupKey)> = table.label().iter().copied().zip(table.group_keys()).collect();
+    let is_test = stratified_test_mask(&keys, test_fraction, seed);
+    let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| is_test[i]);
+    Ok((table.select_rows(&train), table.select_rows(&test)))
+}
+
+/// Which items go to the test part of a split stratified by `keys` (one key per item, e.g.
+/// (label, group)): `round(n * test_fraction)` items (at least 1, at most n - 1; none when n < 2)
+/// shared among the strata in proportion to their sizes, the rounding remainders going to the
+/// strata with the largest fractional shares (ties to the first stratum in key order), drawn
+/// within each stratum by a ChaCha8 shuffle seeded with `seed`. The one apportionment behind
+/// [`stratified_split`] and the image loaders' splits.
+pub(crate) fn stratified_test_mask<K: Ord + Clone>(keys: &[K], test_fraction: f64, seed: u64) -> Vec<bool> {
+    let n = keys.len();
+    let mut strata: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        strata.entry(k.clone()).or_default().push(i);
     }
-    let n_test = ((n as f64 * test_fraction).round() as usize).clamp(1, n - 1);
+    let n_test = if n < 2 { 0 } else { ((n as f64 * test_fraction).round() as usize).clamp(1, n - 1) };
     // Largest-remainder apportionment of n_test among the strata.
     let shares: Vec<f64> = strata.values().map(|rows| rows.len() as f64 * n_test as f64 / n as f64).collect();
     let mut counts: Vec<usize> = shares.iter().map(|s| s.floor() as usize).collect();
@@ -54,7 +68,7 @@ pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<
         let fb = shares[b] - shares[b].floor();
         fb.total_cmp(&fa).then(a.cmp(&b))
     });
-    let missing = n_test - counts.iter().sum::<usize>();
+    let missing = n_test.saturating_sub(counts.iter().sum::<usize>());
     for &k in order.iter().take(missing) {
         counts[k] += 1;
     }
@@ -62,12 +76,11 @@ pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<
     let mut is_test = vec![false; n];
     for (rows, &k) in strata.values_mut().zip(&counts) {
         rows.shuffle(&mut rng);
-        for &r in &rows[..k] {
+        for &r in &rows[..k.min(rows.len())] {
             is_test[r] = true;
         }
     }
-    let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| is_test[i]);
-    Ok((table.select_rows(&train), table.select_rows(&test)))
+    is_test
 }
 
 #[cfg(test)]

@@ -320,10 +320,12 @@ impl Table {
         Ok(())
     }
 
-    /// Writes the table as CSV to a file path.
+    /// Writes the table as CSV to a file path, atomically ([`crate::atomic::write_atomic`]): an
+    /// interrupted write leaves the previous file, never a partial one.
     pub fn write_csv_path(&self, path: &std::path::Path) -> Result<()> {
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        self.write_csv(std::io::BufWriter::new(file))
+        let mut bytes = Vec::new();
+        self.write_csv(&mut bytes)?;
+        crate::atomic::write_atomic(path, &bytes)
     }
 }
 

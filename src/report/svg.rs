@@ -12,9 +12,9 @@ impl Svg {
         &self.0
     }
 
-    /// Writes the SVG to a file.
+    /// Writes the SVG to a file, atomically ([`crate::atomic::write_atomic`]).
     pub fn save(&self, path: &std::path::Path) -> crate::Result<()> {
-        std::fs::write(path, &self.0).map_err(|e| crate::Error::Io { path: path.to_path_buf(), source: e })
+        crate::atomic::write_atomic(path, self.0.as_bytes())
     }
 
     /// Inline display in an evcxr notebook (an `image/svg+xml` block).

@@ -17,19 +17,16 @@
 //! (label, group), as [`crate::data::stratified_split`] makes for tables; both splits keep the
 //! file-name order.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::images::celeba::{check_image_size, load_faces, FaceItem};
 use crate::data::images::dataset::ImageDataset;
 use crate::data::images::grey::default_data_dir;
+use crate::data::split::stratified_test_mask;
 use crate::error::{Error, Result};
 
 /// UTKFace's race codes 0..4, in order.
@@ -224,32 +221,10 @@ fn list_images(dir: &Path) -> Result<(Vec<(PathBuf, String)>, usize)> {
     Ok((images, ignored))
 }
 
-/// Indices of the test items: `round(n * fraction)` (1..=n-1) shared among the (label, group)
-/// strata by largest remainders, drawn within each stratum by a ChaCha8 shuffle.
+/// Which images go to the test part: the crate's stratified split over (label, group)
+/// ([`stratified_test_mask`]).
 fn stratified_test(keys: &[(u32, u32)], fraction: f64, seed: u64) -> Vec<bool> {
-    let n = keys.len();
-    let mut strata: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        strata.entry(*k).or_default().push(i);
-    }
-    let n_test = ((n as f64 * fraction).round() as usize).clamp(1, n - 1);
-    let shares: Vec<f64> = strata.values().map(|rows| rows.len() as f64 * n_test as f64 / n as f64).collect();
-    let mut counts: Vec<usize> = shares.iter().map(|s| s.floor() as usize).collect();
-    let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b)));
-    let missing = n_test.saturating_sub(counts.iter().sum::<usize>());
-    for &k in order.iter().take(missing) {
-        counts[k] += 1;
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut is_test = vec![false; n];
-    for (rows, &k) in strata.values_mut().zip(&counts) {
-        rows.shuffle(&mut rng);
-        for &r in &rows[..k.min(rows.len())] {
-            is_test[r] = true;
-        }
-    }
-    is_test
+    stratified_test_mask(keys, fraction, seed)
 }
 
 /// Loads a UTKFace folder (see the module docs): labels from `params.target`, groups from

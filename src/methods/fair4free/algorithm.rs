@@ -32,6 +32,13 @@ pub struct EpochLog {
     pub heldout_dcor_sq: Option<f64>,
 }
 
+impl EpochLog {
+    /// A line of a stage with a loss only (student, head).
+    pub(crate) fn stage(stage: &str, epoch: usize, epochs: usize, loss: f64) -> EpochLog {
+        EpochLog { stage: stage.into(), epoch, epochs, loss, kl: 0.0, penalty: 0.0, heldout_dcor_sq: None }
+    }
+}
+
 /// Where the latent of a synthetic row comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

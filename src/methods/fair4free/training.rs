@@ -311,15 +311,7 @@ pub(crate) fn fit_student(
             let grads = loss.backward();
             adam.step(&mut student, &grads);
         }
-        let entry = EpochLog {
-            stage: "student".into(),
-            epoch: epoch + 1,
-            epochs: params.student_epochs,
-            loss: total / steps as f64,
-            kl: 0.0,
-            penalty: 0.0,
-            heldout_dcor_sq: None,
-        };
+        let entry = EpochLog::stage("student", epoch + 1, params.student_epochs, total / steps as f64);
         observe(&entry);
         log.push(entry);
     }
@@ -355,15 +347,7 @@ pub(crate) fn fit_head(
             let grads = loss.backward();
             adam.step(head, &grads);
         }
-        let entry = EpochLog {
-            stage: "head".into(),
-            epoch: epoch + 1,
-            epochs: params.head_epochs,
-            loss: total / bl.len() as f64,
-            kl: 0.0,
-            penalty: 0.0,
-            heldout_dcor_sq: None,
-        };
+        let entry = EpochLog::stage("head", epoch + 1, params.head_epochs, total / bl.len() as f64);
         observe(&entry);
         log.push(entry);
     }

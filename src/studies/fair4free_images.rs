@@ -489,7 +489,23 @@ fn conclusions(r: &Fair4FreeImageReport) -> Vec<String> {
             if a < a0 { "lower" } else { "higher" }
         ));
     }
+    // What the penalty adds over the same generator without it (the decoder alone already gives
+    // every sample a colour drawn independently of its latent).
     if let (Some(f), Some(u)) = (r.row("fair4free"), r.row("vae-unfair")) {
+        if let (Some(e), Some(e0)) = (f.equalized_odds_difference.mean, u.equalized_odds_difference.mean) {
+            let verdict = match paired_interval(&f.eod_by_seed, &u.eod_by_seed) {
+                Some((_, Some((lo, hi)))) if hi < 0.0 || lo > 0.0 => format!("resolved (95 % interval of the paired difference {} to {})", pts(lo), pts(hi)),
+                Some((_, Some((lo, hi)))) => format!("not resolved: the 95 % interval of the paired difference ({} to {}) covers zero", pts(lo), pts(hi)),
+                _ => "one seed, so no interval".into(),
+            };
+            out.push(format!(
+                "What the penalty adds: fair4free's colour EOD {:.3} against {:.3} for the same generator with beta = 0 (vae-unfair), {} {}, {verdict}.",
+                e,
+                e0,
+                pts((e - e0).abs()),
+                if e < e0 { "lower" } else { "higher" }
+            ));
+        }
         if let (Some(df), Some(du)) = (f.latent_dcor_sq.mean, u.latent_dcor_sq.mean) {
             out.push(format!(
                 "The penalty {} the latent's measured dependence on colour: dCor² {:.3} with beta = {} against {:.3} without.",

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::methods::fair4free::layout::Layout;
 use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling};
 use crate::methods::fair4free::teacher::Teacher;
-use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, one_hot, teacher_latents, TrainingData};
+use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, one_hot, teacher_latents, Run, TrainingData};
 use crate::nn::{Matrix, Mlp, MlpConfig};
 
 /// One line of the training log.
@@ -87,7 +87,6 @@ impl Fair4Free {
         let dev = seeded_device(params.seed);
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
         let k = layout.n_groups();
-        let mut log = Vec::new();
 
         // Held-out batch for the measured dependence (rows not used for training the teacher).
         let n = train.n_rows();
@@ -98,17 +97,19 @@ impl Fair4Free {
 
         let batch = |rows: &[usize]| to_matrix(&dev, x_all.select(ndarray::Axis(0), rows).view());
         let data = TrainingData { n, batch: &batch, groups: &groups, k, labels: &labels, head_outputs: 1 };
+        let mut run = Run { params, dev: &dev, rng, observe, log: Vec::new() };
         // 1. Teacher (and, with a label weight, the label head on z, trained jointly).
         let mut teacher = Teacher::new(&dev, &layout, &params.hidden, params.latent);
         let mut head = MlpConfig { input: params.latent, hidden: params.head_hidden.clone(), output: 1 }.build(&dev);
-        fit_teacher(&mut teacher, &mut head, &data, fit_rows, hold, params, &dev, &mut rng, observe, &mut log)?;
+        fit_teacher(&mut teacher, &mut head, &data, fit_rows, hold, &mut run)?;
         // The teacher's fair latents of every training row: z = mu + sigma eps.
         let z_teacher = teacher_latents(&teacher, &data, &dev, n);
         let l = params.latent;
         // 2. Student: noise -> latent, never sees x.
-        let student = fit_student(&z_teacher, n, l, params, &dev, &mut rng, observe, &mut log);
+        let student = fit_student(&z_teacher, n, l, &mut run);
         // 3. Label head on the teacher's latents.
-        fit_head(&mut head, &z_teacher, &labels, 1, l, params, &dev, &mut rng, observe, &mut log);
+        fit_head(&mut head, &z_teacher, &labels, 1, l, &mut run);
+        let log = run.log;
         Ok(Fair4Free { params: params.clone(), layout, encoder, teacher, student, head, dev, log })
     }
 
@@ -236,10 +237,10 @@ struct ModelFile {
 const MODEL_FORMAT: &str = "fairdistill-fair4free-1";
 
 impl Fair4Free {
-    /// Writes the model to `dir` (created if needed): `model.json` (params, layout, encoder, log)
-    /// and `model.safetensors` (teacher, student and head parameters).
+    /// Writes the model to the folder `dir`: `model.json` (params, layout, encoder, log) and
+    /// `model.safetensors` (teacher, student and head parameters), written into a new folder
+    /// beside it that then replaces `dir` (an interrupted save leaves the previous model whole).
     pub fn save(&mut self, dir: &std::path::Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let file = ModelFile {
             format: MODEL_FORMAT.into(),
             params: self.params.clone(),
@@ -247,19 +248,21 @@ impl Fair4Free {
             encoder: self.encoder.clone(),
             log: self.log.clone(),
         };
-        let json = dir.join("model.json");
-        std::fs::write(&json, serde_json::to_string_pretty(&file)?).map_err(|e| Error::io(&json, e))?;
-        crate::nn::save_params(
-            &mut [("teacher", &mut self.teacher), ("student", &mut self.student), ("head", &mut self.head)],
-            &dir.join("model.safetensors"),
-        )
+        let json = serde_json::to_string_pretty(&file)?;
+        crate::atomic::replace_dir(dir, |tmp| {
+            crate::atomic::write_atomic(&tmp.join("model.json"), json.as_bytes())?;
+            crate::nn::save_params(
+                &mut [("teacher", &mut self.teacher), ("student", &mut self.student), ("head", &mut self.head)],
+                &tmp.join("model.safetensors"),
+            )
+        })
     }
 
     /// Reads a model written by [`Fair4Free::save`].
     pub fn load(dir: &std::path::Path) -> Result<Fair4Free> {
         let json = dir.join("model.json");
         let text = std::fs::read_to_string(&json).map_err(|e| Error::io(&json, e))?;
-        let file: ModelFile = serde_json::from_str(&text)?;
+        let file: ModelFile = serde_json::from_str(&text).map_err(|e| Error::Schema(format!("{}: {e}", json.display())))?;
         if file.format != MODEL_FORMAT {
             return Err(Error::Schema(format!("{}: format `{}`, expected `{MODEL_FORMAT}`", json.display(), file.format)));
         }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::methods::fair4free::algorithm::{EpochLog, LatentSource};
 use crate::methods::fair4free::image_vae::ImageVae;
 use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, StudentLoss};
-use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, measured_dcor_sq, one_hot, teacher_latents, TrainingData};
+use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, measured_dcor_sq, one_hot, teacher_latents, Run, TrainingData};
 use crate::nn::{ConvVaeConfig, FeatureMaps, Matrix, Mlp, MlpConfig};
 
 /// Settings of [`Fair4FreeImage`]: the shared Fair4Free settings (of which `hidden`,
@@ -141,7 +141,6 @@ impl Fair4FreeImage {
         groups.iter().for_each(|&g| shares[g] += 1.0 / n as f64);
         let dev = seeded_device(p.seed);
         let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
-        let mut log = Vec::new();
         let mut perm: Vec<usize> = (0..n).collect();
         perm.shuffle(&mut rng);
         let n_hold = (n / 10).clamp(8, 1000).min(n / 2);
@@ -150,10 +149,12 @@ impl Fair4FreeImage {
         let data = TrainingData { n, batch: &batch, groups: &groups, k: n_groups, labels: &train.labels, head_outputs: n_classes };
         let mut vae = ImageVae::new(&dev, &conv, n_groups);
         let mut head = MlpConfig { input: p.latent, hidden: p.head_hidden.clone(), output: n_classes }.build(&dev);
-        fit_teacher(&mut vae, &mut head, &data, fit_rows, hold, p, &dev, &mut rng, observe, &mut log)?;
+        let mut run = Run { params: p, dev: &dev, rng, observe, log: Vec::new() };
+        fit_teacher(&mut vae, &mut head, &data, fit_rows, hold, &mut run)?;
         let z_teacher = teacher_latents(&vae, &data, &dev, 256);
-        let student = fit_student(&z_teacher, n, p.latent, p, &dev, &mut rng, observe, &mut log);
-        fit_head(&mut head, &z_teacher, &train.labels, n_classes, p.latent, p, &dev, &mut rng, observe, &mut log);
+        let student = fit_student(&z_teacher, n, p.latent, &mut run);
+        fit_head(&mut head, &z_teacher, &train.labels, n_classes, p.latent, &mut run);
+        let log = run.log;
         Ok(Fair4FreeImage {
             params: params.clone(),
             height: train.height,

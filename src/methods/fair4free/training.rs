@@ -193,21 +193,35 @@ pub(crate) fn measured_dcor_sq<B: Backbone>(net: &B, data: &TrainingData<'_, B::
     distance_correlation_sq(mu64.view(), s64.view(), 0.0)
 }
 
+/// What every training stage shares: the settings, the device, the seeded stream of batch orders
+/// and draws, the caller's observer and the log.
+pub(crate) struct Run<'a> {
+    pub params: &'a Fair4FreeParams,
+    pub dev: &'a Device,
+    pub rng: ChaCha8Rng,
+    pub observe: &'a mut dyn FnMut(&EpochLog),
+    pub log: Vec<EpochLog>,
+}
+
+impl Run<'_> {
+    /// Shows a finished epoch to the observer and keeps it in the log.
+    fn record(&mut self, entry: EpochLog) {
+        (self.observe)(&entry);
+        self.log.push(entry);
+    }
+}
+
 /// Trains the teacher (and, with a label weight, the head jointly) on the rows `fit_rows`,
 /// logging the held-out dCor^2 of `hold` after every epoch.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_teacher<B: Backbone>(
     net: &mut B,
     head: &mut Mlp,
     data: &TrainingData<'_, B::Input>,
     fit_rows: &[usize],
     hold: &[usize],
-    params: &Fair4FreeParams,
-    dev: &Device,
-    rng: &mut ChaCha8Rng,
-    observe: &mut dyn FnMut(&EpochLog),
-    log: &mut Vec<EpochLog>,
+    run: &mut Run<'_>,
 ) -> Result<()> {
+    let (params, dev) = (run.params, run.dev);
     let beta = params.beta() as f32;
     let k = data.k;
     let mut adam = Adam::new(params.learning_rate as f32);
@@ -215,7 +229,7 @@ pub(crate) fn fit_teacher<B: Backbone>(
     let label_weight = params.label_weight as f32;
     for epoch in 0..params.epochs {
         let (mut r, mut kl, mut pen, mut nb) = (0.0f64, 0.0f64, 0.0f64, 0usize);
-        for b in batches(fit_rows.len(), params.batch_size, rng) {
+        for b in batches(fit_rows.len(), params.batch_size, &mut run.rng) {
             let rows: Vec<usize> = b.iter().map(|&i| fit_rows[i]).collect();
             let x = (data.batch)(&rows);
             let s = data.s(dev, &rows);
@@ -253,8 +267,7 @@ pub(crate) fn fit_teacher<B: Backbone>(
             penalty: pen / nb as f64,
             heldout_dcor_sq: Some(d),
         };
-        observe(&entry);
-        log.push(entry);
+        run.record(entry);
     }
     Ok(())
 }
@@ -273,17 +286,13 @@ pub(crate) fn teacher_latents<B: Backbone>(net: &B, data: &TrainingData<'_, B::I
 
 /// The student: noise -> latent, distilled from the teacher's latents `z_teacher` (`n` rows of
 /// width `l`), never seeing x.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_student(
     z_teacher: &[f32],
     n: usize,
     l: usize,
-    params: &Fair4FreeParams,
-    dev: &Device,
-    rng: &mut ChaCha8Rng,
-    observe: &mut dyn FnMut(&EpochLog),
-    log: &mut Vec<EpochLog>,
+    run: &mut Run<'_>,
 ) -> Mlp {
+    let (params, dev) = (run.params, run.dev);
     let mut student = MlpConfig { input: l, hidden: params.student_hidden.clone(), output: l }.build(dev);
     let mut adam = Adam::new(params.learning_rate as f32);
     let bs = params.batch_size.min(n);
@@ -291,7 +300,7 @@ pub(crate) fn fit_student(
     for epoch in 0..params.student_epochs {
         let mut total = 0.0f64;
         for _ in 0..steps {
-            let rows: Vec<usize> = (0..bs).map(|_| rng.gen_range(0..n)).collect();
+            let rows: Vec<usize> = (0..bs).map(|_| run.rng.gen_range(0..n)).collect();
             let target: Vec<f32> = rows.iter().flat_map(|&i| z_teacher[i * l..(i + 1) * l].iter().copied()).collect();
             let noise: Matrix = dev.sample_normal_like(&(bs, l));
             let out = student.forward(noise.leaky_trace());
@@ -312,32 +321,27 @@ pub(crate) fn fit_student(
             adam.step(&mut student, &grads);
         }
         let entry = EpochLog::stage("student", epoch + 1, params.student_epochs, total / steps as f64);
-        observe(&entry);
-        log.push(entry);
+        run.record(entry);
     }
     student
 }
 
 /// The label head: reads the fair latent only (never s), trained (on from the joint training, if
 /// any) on the teacher's latents.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_head(
     head: &mut Mlp,
     z_teacher: &[f32],
     labels: &[u32],
     outputs: usize,
     l: usize,
-    params: &Fair4FreeParams,
-    dev: &Device,
-    rng: &mut ChaCha8Rng,
-    observe: &mut dyn FnMut(&EpochLog),
-    log: &mut Vec<EpochLog>,
+    run: &mut Run<'_>,
 ) {
+    let (params, dev) = (run.params, run.dev);
     let n = labels.len();
     let mut adam = Adam::new(params.learning_rate as f32 * 3.0);
     for epoch in 0..params.head_epochs {
         let mut total = 0.0f64;
-        let bl = batches(n, params.batch_size, rng);
+        let bl = batches(n, params.batch_size, &mut run.rng);
         for b in &bl {
             let z: Vec<f32> = b.iter().flat_map(|&i| z_teacher[i * l..(i + 1) * l].iter().copied()).collect();
             let z: Matrix = dev.tensor_from_vec(z, (b.len(), l));
@@ -348,7 +352,6 @@ pub(crate) fn fit_head(
             adam.step(head, &grads);
         }
         let entry = EpochLog::stage("head", epoch + 1, params.head_epochs, total / bl.len() as f64);
-        observe(&entry);
-        log.push(entry);
+        run.record(entry);
     }
 }

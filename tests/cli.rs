@@ -493,3 +493,92 @@ fn out_files_are_replaced_whole() {
     let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
 }
+
+#[test]
+fn output_paths_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    // The report may not replace its own input.
+    let (code, _, stderr) = fairdistill(&["audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--out", &input]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is also an input"), "{stderr}");
+    assert!(std::fs::read_to_string(&input).unwrap().starts_with("y,"), "the input is untouched");
+    // A folder where a file is wanted.
+    let (code, _, stderr) = fairdistill(&["audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is a folder"), "{stderr}");
+    // An output folder that is a file: refused before any training (the command returns at once).
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = fairdistill(&["reproduce", "fair4free", "--dataset", "german", "--quick", "--out", &input]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is a file"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["reproduce", "distillation", "--quick", "--out", &input]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(started.elapsed().as_secs() < 20, "checked before training");
+    // A model folder under a file.
+    let (code, _, stderr) = fairdistill(&["train", "fair4free", "--dataset", "german", "--model", &format!("{input}/m")]);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn generate_refuses_an_absurd_n_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let (code, _, stderr) = fairdistill(&["--quiet", "train", "fair4free", "--dataset", "german", "--model", model.to_str().unwrap(), "--epochs", "1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.path().join("synth.csv");
+    let (code, _, stderr) = fairdistill(&["generate", "--model", model.to_str().unwrap(), "--n", "100000000000", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("GiB") && stderr.contains("--force"), "{stderr}");
+    assert!(!out.exists());
+    // Inside the model folder: refused.
+    let (code, _, stderr) = fairdistill(&["generate", "--model", model.to_str().unwrap(), "--n", "10", "--out", model.join("x.csv").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("inside the model folder"), "{stderr}");
+}
+
+#[test]
+fn quality_scale_none_gives_prdc_numbers_and_states_its_feature_space() {
+    // prdc 0.2's golden case (fixtures/golden/prdc_cases.json), written as two CSV files.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/golden/prdc_cases.json")).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = &golden["cases"][0];
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, rows: &serde_json::Value| {
+        let rows = rows.as_array().unwrap();
+        let d = rows[0].as_array().unwrap().len();
+        let mut s = (0..d).map(|j| format!("x{j}")).collect::<Vec<_>>().join(",") + "\n";
+        for r in rows {
+            s += &r.as_array().unwrap().iter().map(|v| format!("{:?}", v.as_f64().unwrap())).collect::<Vec<_>>().join(",");
+            s += "\n";
+        }
+        let p = dir.path().join(name);
+        std::fs::write(&p, s).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let (real, fake) = (write("real.csv", &case["real"]), write("fake.csv", &case["fake"]));
+    let k = case["nearest_k"].to_string();
+    let (code, stdout, stderr) = fairdistill(&["quality", "--real", &real, "--synthetic", &fake, "--k", &k, "--scale", "none", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in ["precision", "recall", "density", "coverage"] {
+        let (ours, theirs) = (v[key].as_f64().unwrap(), case[key].as_f64().unwrap());
+        assert!((ours - theirs).abs() < 1e-9, "{key}: {ours} vs prdc {theirs}");
+    }
+    assert_eq!(v["scale"], "none");
+    assert_eq!(v["features"][0]["encoding"], "as given");
+    // The default states its standardisation.
+    let (code, stdout, _) = fairdistill(&["quality", "--real", &real, "--synthetic", &fake, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v["features"][0]["encoding"].as_str().unwrap().starts_with("standardised"), "{v}");
+    // Duplicated real rows: a warning in the text output.
+    let dup = dir.path().join("dup.csv");
+    std::fs::write(&dup, "a,b\n".to_string() + &"1,2\n".repeat(40) + &"3,4\n".repeat(10)).unwrap();
+    let two = dir.path().join("two.csv");
+    std::fs::write(&two, "a,b\n".to_string() + &"1.5,2.5\n3,4.5\n".repeat(10)).unwrap();
+    let (code, stdout, stderr) = fairdistill(&["quality", "--real", dup.to_str().unwrap(), "--synthetic", two.to_str().unwrap(), "--scale", "none"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("k-NN radius of 0"), "{stdout}");
+}

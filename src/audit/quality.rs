@@ -121,6 +121,14 @@ pub struct QualityReport {
     pub n_real: usize,
     /// Number of synthetic points.
     pub n_synthetic: usize,
+    /// Share of real points whose k-NN radius is 0 (squared radius <= 1e-12: k or more
+    /// duplicates of the point): such balls hold nothing (comparisons are strict), so a large
+    /// share drives every measure towards 0 whatever the synthetic data.
+    #[serde(default)]
+    pub zero_radius_real: f64,
+    /// The same for the synthetic points (their balls drive recall).
+    #[serde(default)]
+    pub zero_radius_synthetic: f64,
 }
 
 /// Computes precision, recall, density and coverage (Naeem et al. 2020; prdc's `compute_prdc`)
@@ -226,5 +234,7 @@ pub fn synthetic_quality(
         k,
         n_real,
         n_synthetic: n_fake,
+        zero_radius_real: share(real_r2.iter().filter(|&&r| r <= 1e-12).count(), n_real),
+        zero_radius_synthetic: share(fake_r2.iter().filter(|&&r| r <= 1e-12).count(), n_fake),
     })
 }

@@ -220,6 +220,14 @@ impl Render for crate::audit::QualityReport {
         t.row(["density".to_string(), format!("{:.4}", self.density), "1".into(), "real neighbourhoods around a synthetic row, / k (can exceed 1)".into()]);
         t.row(["coverage".to_string(), format!("{:.4}", self.coverage), "1".into(), "real rows with a synthetic row among their k neighbours".into()]);
         t.align[3] = crate::report::Align::Left;
+        for (set, share) in [("real", self.zero_radius_real), ("synthetic", self.zero_radius_synthetic)] {
+            if share > 0.05 {
+                t.note(format!(
+                    "Warning: {:.1} % of the {set} rows have a k-NN radius of 0 (k or more duplicates). Their balls hold nothing, so the measures above are pulled towards 0 by the duplicates, not by the synthetic data: deduplicate, or use a larger k.",
+                    100.0 * share
+                ));
+            }
+        }
         vec![t]
     }
 }

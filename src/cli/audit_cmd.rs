@@ -9,6 +9,7 @@ use fairdistill::report::{Render, ReportTable};
 use fairdistill::Result;
 use serde::Serialize;
 
+use crate::cli::output::check_output_file;
 use crate::cli::args::{render, write_output, ReportFormat};
 
 /// What undefined group rates do in the disparities.
@@ -123,6 +124,9 @@ impl Render for AuditOutput<'_> {
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
+    for out in [&args.out, &args.plot].into_iter().flatten() {
+        check_output_file(out, &[&args.input], None)?;
+    }
     let mut csv = CsvColumns::read(&args.input)?;
     let rows_read = csv.n_rows();
     let used: Vec<&String> = [&args.y_true, &args.y_pred]

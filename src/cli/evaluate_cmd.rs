@@ -9,6 +9,7 @@ use fairdistill::forest::RandomForestParams;
 use fairdistill::Result;
 
 use crate::cli::args::{render, write_output, DatasetOptions, ReportFormat};
+use crate::cli::output::check_output_file;
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -41,6 +42,12 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
+    let dataset_path = std::path::Path::new(&args.dataset);
+    let mut inputs: Vec<&std::path::Path> = args.train_on.iter().map(|p| p.as_path()).collect();
+    inputs.push(dataset_path);
+    for out in [&args.out, &args.plot].into_iter().flatten() {
+        check_output_file(out, &inputs, None)?;
+    }
     let dataset = args.options.load(&args.dataset)?;
     let params = EvaluationParams {
         forest: RandomForestParams::default().n_trees(args.trees).seed(args.seed),

@@ -8,6 +8,7 @@ use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeImage, Fair4FreeImageP
 use fairdistill::studies::grid_png;
 use fairdistill::Result;
 
+use crate::cli::output::{check_memory, check_output_dir, check_output_file};
 use crate::cli::args::DatasetOptions;
 use crate::cli::progress::bar;
 
@@ -92,6 +93,9 @@ pub struct GenerateArgs {
     /// Draw every sensitive group equally often instead of the training marginal.
     #[arg(long)]
     pub balanced: bool,
+    /// Generate even when the estimated memory exceeds what the machine has available.
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_beta(b: &str) -> Result<Option<f64>> {
@@ -105,12 +109,14 @@ fn parse_beta(b: &str) -> Result<Option<f64>> {
     }
 }
 
-/// Refuses a model folder that is an existing file, before any training.
+/// Refuses, before any training, a model folder that is an existing file or whose parent
+/// folder cannot be written.
 fn check_model_dir(dir: &std::path::Path) -> Result<()> {
     if dir.is_file() {
         return Err(fairdistill::Error::invalid("model", dir.display(), "is a file; give a folder for model.json and model.safetensors"));
     }
-    Ok(())
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    check_output_dir(parent)
 }
 
 pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
@@ -202,7 +208,11 @@ pub fn generate(args: GenerateArgs, quiet: bool) -> Result<()> {
     if args.out.is_dir() {
         return Err(fairdistill::Error::invalid("out", args.out.display(), "is a folder; a table model writes one CSV file"));
     }
+    check_output_file(&args.out, &[], Some(&args.model))?;
     let mut model = Fair4Free::load(&args.model)?;
+    // The model-space matrix (f64) and the table's cells (about 32 bytes each), at least.
+    let cells = args.n as u128 * model.layout.full_width as u128;
+    check_memory(&format!("--n {}", args.n), cells * 8 + args.n as u128 * (model.encoder.columns().len() as u128 + 1) * 32, args.force)?;
     if args.balanced {
         model.params.group_sampling = GroupSampling::Balanced;
     }
@@ -226,7 +236,12 @@ fn generate_images(args: GenerateArgs, quiet: bool) -> Result<()> {
     if args.out.starts_with(&args.model) || args.model.starts_with(&args.out) {
         return Err(fairdistill::Error::invalid("out", args.out.display(), "would overwrite the model folder"));
     }
+    let parent = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    check_output_dir(parent)?;
     let mut model = Fair4FreeImage::load(&args.model)?;
+    // f32 pixels, their bytes and the decoder's batch buffers.
+    let per_image = (model.height * model.width * model.channels) as u128;
+    check_memory(&format!("--n {}", args.n), args.n as u128 * per_image * 6, args.force)?;
     if args.balanced {
         model.params.fair4free.group_sampling = GroupSampling::Balanced;
     }

@@ -39,3 +39,79 @@ pub fn exit_code(result: Result<()>) -> ExitCode {
         }
     }
 }
+
+/// Checks, before any work, that `out` can take a file: not a folder, its folder exists (or can be
+/// made) and is writable, and it is none of `inputs` (a file the command reads) nor inside
+/// `protected` (a model folder the command reads).
+pub fn check_output_file(out: &std::path::Path, inputs: &[&std::path::Path], protected: Option<&std::path::Path>) -> Result<()> {
+    use std::path::Path;
+    let invalid = |why: &str| Error::invalid("out", out.display(), why.to_string());
+    if out.is_dir() {
+        return Err(invalid("is a folder; give a file name"));
+    }
+    if is_special(out) {
+        return Ok(());
+    }
+    let canon = |p: &Path| -> std::path::PathBuf {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let parent = p.parent().filter(|q| !q.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            std::fs::canonicalize(parent).map(|d| d.join(p.file_name().unwrap_or_default())).unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let target = canon(out);
+    for input in inputs {
+        if canon(input) == target {
+            return Err(invalid(&format!("is also an input ({}); write the output elsewhere", input.display())));
+        }
+    }
+    if let Some(dir) = protected {
+        if target.starts_with(canon(dir)) {
+            return Err(invalid(&format!("lies inside the model folder {}, which this command reads", dir.display())));
+        }
+    }
+    let parent = out.parent().filter(|q| !q.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    check_output_dir(parent)
+}
+
+/// Checks, before any work, that `dir` is (or can be made) a writable folder.
+pub fn check_output_dir(dir: &std::path::Path) -> Result<()> {
+    if dir.is_file() {
+        return Err(Error::invalid("out", dir.display(), "is a file; give a folder"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+    let probe = dir.join(format!(".fairdistill-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// `/dev/...` and `/proc/...` paths (`--out /dev/stdout`) are written in place and not checked.
+fn is_special(p: &std::path::Path) -> bool {
+    p.starts_with("/dev") || p.starts_with("/proc")
+}
+
+/// Memory the system says is available (`MemAvailable` of /proc/meminfo), if it can tell.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses, before allocating, work whose estimated memory (`bytes`) exceeds what the machine has
+/// available, unless `force`: the error says the estimate, the limit and `--force`.
+pub fn check_memory(what: &str, bytes: u128, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let Some(avail) = available_memory() else { return Ok(()) };
+    if bytes > avail as u128 {
+        let gib = |b: u128| b as f64 / (1u128 << 30) as f64;
+        return Err(Error::invalid(
+            "size",
+            what,
+            format!("needs about {:.1} GiB of memory and {:.1} GiB are available; ask for less, or pass --force to try anyway", gib(bytes), gib(avail as u128)),
+        ));
+    }
+    Ok(())
+}

@@ -12,6 +12,7 @@ use fairdistill::studies::{
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
+use crate::cli::output::check_output_dir;
 use crate::cli::progress::bar;
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +190,9 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     if IMAGE_DATASETS.iter().any(|(n, _)| *n == args.dataset) {
         return fair4free_images(args, quiet);
     }
+    if !args.no_write {
+        check_output_dir(&args.out)?;
+    }
     let dataset = args.options.load(&args.dataset)?;
     let mut p = if args.quick { Fair4FreeStudyParams::quick() } else { Fair4FreeStudyParams::full() };
     if let Some(s) = args.seeds {
@@ -300,15 +304,6 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     printed
 }
 
-/// Checks before any work that `out` is (or can be made) a writable folder.
-fn check_output_dir(out: &std::path::Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
-    let probe = out.join(format!(".fairdistill-write-check-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// The command line as typed (arguments with spaces quoted).
 fn command_line() -> String {
     std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
@@ -362,6 +357,9 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
     }
     p.student.scale_soft_by_t_squared = args.t_squared;
     p.check()?;
+    if !args.no_write {
+        check_output_dir(&args.out)?;
+    }
     let progress = bar(p.total_epochs() as u64, "training", quiet);
     let report = reproduce_distillation(&p, &command_line(), &mut |e| {
         progress.set_message(format!("seed {} {}", e.seed, e.model));
@@ -393,6 +391,9 @@ pub fn aim_fair(args: AimFairArgs, quiet: bool) -> Result<()> {
         p.synthetic_rows = n;
     }
     p.check()?;
+    if !args.no_write {
+        check_output_dir(&args.out)?;
+    }
     let command = command_line();
     let progress = bar(p.steps(), "training", quiet);
     let report = reproduce_aimfair(&dataset, &p, &command, &mut |what| {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use fairdistill::data::images::{load_image_dataset, write_idx, ColouredParams, IMAGE_DATASETS};
-use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeImage, Fair4FreeImageParams, Fair4FreeParams, GroupSampling, ImageMix, LatentSource, Penalty};
+use fairdistill::methods::fair4free::{EpochLog, Fair4Free, Fair4FreeImage, Fair4FreeImageParams, Fair4FreeParams, GroupSampling, ImageMix, LatentSource, Penalty};
 use fairdistill::studies::grid_png;
 use fairdistill::Result;
 
@@ -62,6 +62,29 @@ pub struct TrainFair4FreeArgs {
 pub enum PenaltyArg {
     Dcor,
     Fairdisco,
+}
+
+impl From<PenaltyArg> for Penalty {
+    fn from(p: PenaltyArg) -> Penalty {
+        match p {
+            PenaltyArg::Dcor => Penalty::DCor,
+            PenaltyArg::Fairdisco => Penalty::FairDisCo,
+        }
+    }
+}
+
+/// A progress bar over every epoch of the three stages (teacher, student, head).
+fn stages_bar(p: &Fair4FreeParams, quiet: bool) -> indicatif::ProgressBar {
+    bar((p.epochs + p.student_epochs + p.head_epochs) as u64, "training", quiet)
+}
+
+/// Shows one finished epoch on the bar (the teacher's with its loss, KL and held-out dCor²).
+fn show_epoch(progress: &indicatif::ProgressBar, e: &EpochLog) {
+    progress.set_message(e.stage.clone());
+    if let Some(d) = e.heldout_dcor_sq {
+        progress.set_prefix(format!("loss {:.3} kl {:.3} dCor² {:.4}", e.loss, e.kl, d));
+    }
+    progress.inc(1);
 }
 
 /// Where a synthetic row's latent comes from.
@@ -134,21 +157,11 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
         .beta_log10(beta)
         .kl_weight(args.kl_weight)
         .label_weight(args.label_weight.unwrap_or(1.0))
-        .penalty(match args.penalty {
-            PenaltyArg::Dcor => Penalty::DCor,
-            PenaltyArg::Fairdisco => Penalty::FairDisCo,
-        })
+        .penalty(args.penalty.into())
         .batch_size(args.batch_size.unwrap_or(128))
         .seed(args.seed);
-    let total = (params.epochs + params.student_epochs + params.head_epochs) as u64;
-    let progress = bar(total, "training", quiet);
-    let mut model = Fair4Free::fit(&params, &dataset.train, &mut |e| {
-        progress.set_message(e.stage.clone());
-        if let Some(d) = e.heldout_dcor_sq {
-            progress.set_prefix(format!("loss {:.3} kl {:.3} dCor² {:.4}", e.loss, e.kl, d));
-        }
-        progress.inc(1);
-    })?;
+    let progress = stages_bar(&params, quiet);
+    let mut model = Fair4Free::fit(&params, &dataset.train, &mut |e| show_epoch(&progress, e))?;
     progress.finish_and_clear();
     model.save(&args.model)?;
     if !quiet {
@@ -177,21 +190,11 @@ fn train_images(args: TrainFair4FreeArgs, quiet: bool) -> Result<()> {
         m.batch_size = b;
     }
     m.kl_weight = args.kl_weight;
-    m.penalty = match args.penalty {
-        PenaltyArg::Dcor => Penalty::DCor,
-        PenaltyArg::Fairdisco => Penalty::FairDisCo,
-    };
+    m.penalty = args.penalty.into();
     m.seed = args.seed;
     p.check()?;
-    let total = (p.fair4free.epochs + p.fair4free.student_epochs + p.fair4free.head_epochs) as u64;
-    let progress = bar(total, "training", quiet);
-    let mut model = Fair4FreeImage::fit(&p, &ds.train, ds.class_names.len(), ds.group_names.len(), &mut |e| {
-        progress.set_message(e.stage.clone());
-        if let Some(d) = e.heldout_dcor_sq {
-            progress.set_prefix(format!("loss {:.1} kl {:.2} dCor² {:.4}", e.loss, e.kl, d));
-        }
-        progress.inc(1);
-    })?;
+    let progress = stages_bar(&p.fair4free, quiet);
+    let mut model = Fair4FreeImage::fit(&p, &ds.train, ds.class_names.len(), ds.group_names.len(), &mut |e| show_epoch(&progress, e))?;
     progress.finish_and_clear();
     model.save(&args.model)?;
     if !quiet {

@@ -178,6 +178,25 @@ impl Fair4FreeArgs {
     }
 }
 
+impl Fair4FreeArgs {
+    /// The model options shared by the tabular and the image study: KL weight, label weight,
+    /// batch size and beta (each only when given).
+    fn apply_model_options(&self, m: &mut fairdistill::methods::fair4free::Fair4FreeParams) {
+        if let Some(w) = self.kl_weight {
+            m.kl_weight = w;
+        }
+        if let Some(w) = self.label_weight {
+            m.label_weight = w;
+        }
+        if let Some(b) = self.batch_size {
+            m.batch_size = b;
+        }
+        if let Some(b) = self.beta_log10 {
+            m.beta_log10 = Some(b);
+        }
+    }
+}
+
 pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
     match cmd {
         ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
@@ -202,23 +221,12 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         p.model.epochs = e;
         p.model.student_epochs = e;
     }
-    if let Some(w) = args.kl_weight {
-        p.model.kl_weight = w;
-    }
-    if let Some(w) = args.label_weight {
-        p.model.label_weight = w;
-    }
+    args.apply_model_options(&mut p.model);
     if let Some(t) = args.categorical_temperature {
         p.model.categorical_temperature = t;
     }
     if let Some(a) = args.numeric_noise {
         p.model.numeric_noise = a;
-    }
-    if let Some(b) = args.batch_size {
-        p.model.batch_size = b;
-    }
-    if let Some(b) = args.beta_log10 {
-        p.model.beta_log10 = Some(b);
     }
     if args.balanced {
         p.model.group_sampling = fairdistill::methods::fair4free::GroupSampling::Balanced;
@@ -262,18 +270,7 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     if let Some(e) = args.epochs {
         m.epochs = e;
     }
-    if let Some(w) = args.kl_weight {
-        m.kl_weight = w;
-    }
-    if let Some(w) = args.label_weight {
-        m.label_weight = w;
-    }
-    if let Some(b) = args.batch_size {
-        m.batch_size = b;
-    }
-    if let Some(b) = args.beta_log10 {
-        m.beta_log10 = Some(b);
-    }
+    args.apply_model_options(m);
     p.check()?;
     let stem = format!("fair4free-{}-colour", args.dataset);
     if !args.no_write {

@@ -142,6 +142,17 @@ impl FeatureMaps {
         FeatureMaps { data: dev.tensor_from_vec(rows, (n * h * w, c)), n, h, w }
     }
 
+    /// The images `idx` of a host buffer of channels-last images (`h x w x c` values each,
+    /// `((i*h + y)*w + x)*c + ch`) as feature maps on `dev`, in the order of `idx`.
+    pub fn gather_images(dev: &Device, values: &[f32], h: usize, w: usize, c: usize, idx: &[usize]) -> Self {
+        let per = h * w * c;
+        let mut v = Vec::with_capacity(idx.len() * per);
+        for &i in idx {
+            v.extend_from_slice(&values[i * per..(i + 1) * per]);
+        }
+        FeatureMaps { data: dev.tensor_from_vec(v, (idx.len() * h * w, c)), n: idx.len(), h, w }
+    }
+
     /// The values in `(N, C, H, W)` order on the host.
     pub fn to_nchw_vec(&self) -> Vec<f32> {
         let (n, c, h, w) = self.dims();

@@ -215,8 +215,7 @@ fn features(model: &LeNet5, dev: &Device, images: &ImageSplit, max: usize) -> Ar
     let mut width = 0;
     for start in (0..n).step_by(256) {
         let idx: Vec<usize> = (start..(start + 256).min(n)).collect();
-        let sub = images.select(&idx);
-        let maps = FeatureMaps::new(dev.tensor_from_vec(sub.pixels, (idx.len() * images.height * images.width, images.channels)), idx.len(), images.height, images.width);
+        let maps = FeatureMaps::gather_images(dev, &images.pixels, images.height, images.width, images.channels, &idx);
         let f = model.features(maps);
         width = f.shape().1;
         out.extend(f.as_vec().into_iter().map(f64::from));

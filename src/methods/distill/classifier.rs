@@ -62,18 +62,8 @@ impl<'a> ImageSet<'a> {
         Ok(ImageSet { values, labels, n: labels.len(), height, width, channels })
     }
 
-    fn per_image(&self) -> usize {
-        self.height * self.width * self.channels
-    }
-
     /// The images `idx` as feature maps on `dev`.
     pub fn batch(&self, dev: &Device, idx: &[usize]) -> FeatureMaps {
-        let per = self.per_image();
-        let mut v = Vec::with_capacity(idx.len() * per);
-        for &i in idx {
-            v.extend_from_slice(&self.values[i * per..(i + 1) * per]);
-        }
-        let rows = idx.len() * self.height * self.width;
-        FeatureMaps::new(dev.tensor_from_vec(v, (rows, self.channels)), idx.len(), self.height, self.width)
+        FeatureMaps::gather_images(dev, self.values, self.height, self.width, self.channels, idx)
     }
 }

@@ -92,12 +92,7 @@ pub struct Fair4FreeImage {
 }
 
 fn maps(dev: &Device, images: &ImageSplit, rows: &[usize]) -> FeatureMaps {
-    let per = images.pixels_per_image();
-    let mut v = Vec::with_capacity(rows.len() * per);
-    for &i in rows {
-        v.extend_from_slice(images.image(i));
-    }
-    FeatureMaps::new(dev.tensor_from_vec(v, (rows.len() * images.height * images.width, images.channels)), rows.len(), images.height, images.width)
+    FeatureMaps::gather_images(dev, &images.pixels, images.height, images.width, images.channels, rows)
 }
 
 /// How generated images take their (class, group).

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use fairdistill::data::images::IMAGE_DATASETS;
 use fairdistill::studies::{
     reproduce_aimfair, reproduce_distillation, reproduce_fair4free, reproduce_fair4free_images, AimFairStudyParams,
-    DistillationStudyParams, Fair4FreeImageStudyParams, Fair4FreeStudyParams,
+    DistillationStudyParams, Fair4FreeImageStudyParams, Fair4FreeStudyParams, StudyProgress,
 };
 use fairdistill::Result;
 
@@ -277,11 +277,7 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         check_output_dir(&args.out)?;
     }
     let progress = bar(p.total_epochs() as u64, "training", quiet);
-    let report = reproduce_fair4free_images(&p, &command_line(), &mut |e| {
-        progress.set_message(format!("seed {} {}", e.seed, e.model));
-        progress.set_prefix(format!("loss {:.3}", e.loss));
-        progress.inc(1);
-    })?;
+    let report = reproduce_fair4free_images(&p, &command_line(), &mut |e| show_study_progress(&progress, e))?;
     progress.finish_and_clear();
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
@@ -299,6 +295,13 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         write_report(&args.out, &stem, &report.command, &md, &html, &report.to_json()?, quiet)?;
     }
     printed
+}
+
+/// Shows one finished training epoch of a study (seed, model, loss) on the bar.
+fn show_study_progress(progress: &indicatif::ProgressBar, e: &StudyProgress) {
+    progress.set_message(format!("seed {} {}", e.seed, e.model));
+    progress.set_prefix(format!("loss {:.3}", e.loss));
+    progress.inc(1);
 }
 
 /// The command line as typed (arguments with spaces quoted).
@@ -358,11 +361,7 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
         check_output_dir(&args.out)?;
     }
     let progress = bar(p.total_epochs() as u64, "training", quiet);
-    let report = reproduce_distillation(&p, &command_line(), &mut |e| {
-        progress.set_message(format!("seed {} {}", e.seed, e.model));
-        progress.set_prefix(format!("loss {:.3}", e.loss));
-        progress.inc(1);
-    })?;
+    let report = reproduce_distillation(&p, &command_line(), &mut |e| show_study_progress(&progress, e))?;
     progress.finish_and_clear();
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());

@@ -159,6 +159,9 @@ fn generation_is_seeded_fills_cells_exactly_and_survives_save_and_load() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     let loaded = Fair4FreeImage::load(&m).unwrap();
     assert_eq!(loaded.generate(&ImageMix::Sampled(50), 9, LatentSource::Student).unwrap(), a);
+    let text = std::fs::read_to_string(m.join("model.json")).unwrap();
+    std::fs::write(m.join("model.json"), text.replace("\"n_groups\": 3", "\"n_groups\": 0")).unwrap();
+    assert!(Fair4FreeImage::load(&m).unwrap_err().to_string().contains("two groups"), "a tampered model is an error, not a panic");
     std::fs::write(m.join("model.json"), "{").unwrap();
     assert!(Fair4FreeImage::load(&m).unwrap_err().to_string().contains("model.json"));
 }

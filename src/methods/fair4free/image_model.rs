@@ -369,6 +369,17 @@ impl Fair4FreeImage {
             return Err(Error::Schema(format!("{}: format `{}`, expected `{IMAGE_MODEL_FORMAT}`", json.display(), file.format)));
         }
         file.params.check()?;
+        if file.n_classes < 2 || file.n_groups < 2 || file.group_shares.len() != file.n_groups || file.height != file.width {
+            return Err(Error::Schema(format!(
+                "{}: {} classes, {} groups ({} shares), {}x{} images: a model needs at least two classes and two groups, one share per group and square images",
+                json.display(),
+                file.n_classes,
+                file.n_groups,
+                file.group_shares.len(),
+                file.height,
+                file.width
+            )));
+        }
         let p = &file.params.fair4free;
         let conv = file.params.conv(file.channels, file.height);
         conv.validate()?;

@@ -279,7 +279,7 @@ fn reproduce_aim_fair_writes_its_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let (code, stdout, stderr) = fairdistill(&[
-        "--quiet", "reproduce", "aim-fair", "--quick", "--real-rows", "400", "--synthetic-rows", "400", "--out", out,
+        "--quiet", "reproduce", "aim-fair", "--dataset", "adult", "--quick", "--real-rows", "400", "--synthetic-rows", "400", "--out", out,
     ]);
     assert_eq!(code, 0, "{stderr}");
     for method in ["erm-real", "synthetic-only", "real+synthetic", "full-finetune", "random-mask", "aim-fair"] {
@@ -306,11 +306,27 @@ fn reproduce_aim_fair_writes_its_report() {
 
 #[test]
 fn reproduce_aim_fair_rejects_a_bad_k_in_one_line() {
-    let (code, stdout, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--quick", "--top-k", "9", "--no-write"]);
+    let (code, stdout, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--dataset", "adult", "--quick", "--top-k", "9", "--no-write"]);
     assert_ne!(code, 0);
     assert!(stdout.is_empty(), "{stdout}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("top_k") && stderr.contains("9"), "{stderr}");
+    // Images (the default dataset): ResNet-20 has 59 tensors; checked before any data is read.
+    let empty = tempfile::tempdir().unwrap();
+    let data = empty.path().to_str().unwrap();
+    let (code, _, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--data-dir", data, "--quick", "--top-k", "60", "--no-write"]);
+    assert_ne!(code, 0);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("top_k") && stderr.contains("59"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--dataset", "celeba", "--no-write"]);
+    assert_ne!(code, 0);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("celeba"), "{stderr}");
+    // colored-mnist needs the fetched digits: a one-line error naming scripts/fetch-data.
+    let (code, _, stderr) = fairdistill(&["--quiet", "reproduce", "aim-fair", "--data-dir", data, "--quick", "--no-write"]);
+    assert_ne!(code, 0);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("fetch-data"), "{stderr}");
 }
 
 #[test]

@@ -252,6 +252,69 @@ impl ResNet {
     }
 }
 
+impl ResNet {
+    /// Blocks per stage.
+    pub fn blocks_per_stage(&self) -> usize {
+        self.blocks.len() / 3
+    }
+
+    /// Names of the parameter tensors in visiting order, as the CIFAR ResNet ports name them:
+    /// `conv1.weight`, `bn1.weight`, `bn1.bias`, `layer{s}.{b}.conv1.weight`, ...,
+    /// `linear.weight`, `linear.bias` (batch-norm `weight` is gamma, `bias` is beta). ResNet-20
+    /// has 59 tensors (the convolutions have no bias).
+    pub fn tensor_names(&self) -> Vec<String> {
+        let mut names = vec!["conv1.weight".to_string(), "bn1.weight".into(), "bn1.bias".into()];
+        let per = self.blocks_per_stage().max(1);
+        for (i, b) in self.blocks.iter().enumerate() {
+            let prefix = format!("layer{}.{}", i / per + 1, i % per);
+            names.push(format!("{prefix}.conv1.weight"));
+            names.extend([format!("{prefix}.bn1.weight"), format!("{prefix}.bn1.bias")]);
+            names.push(format!("{prefix}.conv2.weight"));
+            names.extend([format!("{prefix}.bn2.weight"), format!("{prefix}.bn2.bias")]);
+            debug_assert!(b.conv1.bias.is_none() && b.conv2.bias.is_none());
+        }
+        names.extend(["linear.weight".to_string(), "linear.bias".into()]);
+        names
+    }
+
+    /// The part of the network each parameter tensor belongs to, in visiting order: 0 for the
+    /// stem (first convolution and its normalisation), 1..=3 for the stages, 4 for the dense
+    /// layer.
+    pub fn tensor_parts(&self) -> Vec<usize> {
+        let per = self.blocks_per_stage().max(1);
+        let mut parts = vec![0; 3];
+        for i in 0..self.blocks.len() {
+            parts.extend([i / per + 1; 6]);
+        }
+        parts.extend([4, 4]);
+        parts
+    }
+
+    /// The running statistics of every batch normalisation (mean, then variance, in visiting
+    /// order) as a [`Trainable`] view, so that `save_params`/`load_params` store and restore
+    /// them beside the parameters. An optimiser must never step this view.
+    pub fn running_stats(&mut self) -> RunningStats<'_> {
+        RunningStats(self)
+    }
+}
+
+/// See [`ResNet::running_stats`].
+pub struct RunningStats<'a>(&'a mut ResNet);
+
+impl Trainable for RunningStats<'_> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(ParamMut<'_>)) {
+        let net = &mut *self.0;
+        f(ParamMut::Vector(&mut net.stem_bn.running_mean));
+        f(ParamMut::Vector(&mut net.stem_bn.running_var));
+        for b in &mut net.blocks {
+            for bn in [&mut b.bn1, &mut b.bn2] {
+                f(ParamMut::Vector(&mut bn.running_mean));
+                f(ParamMut::Vector(&mut bn.running_var));
+            }
+        }
+    }
+}
+
 impl Trainable for BasicBlock {
     fn visit_params(&mut self, f: &mut dyn FnMut(ParamMut<'_>)) {
         self.conv1.visit_params(f);

@@ -18,11 +18,12 @@ mod mlp;
 mod params;
 mod pool;
 mod row_gather;
+mod sgd;
 mod windows_linear;
 
 pub use adam::Adam;
 pub use batch_norm::BatchNorm2d;
-pub use cnn::{BasicBlock, LeNet5, LeNet5Config, ResNet, ResNetConfig};
+pub use cnn::{BasicBlock, LeNet5, LeNet5Config, ResNet, ResNetConfig, RunningStats};
 pub use conv::{Conv2d, Conv2dConfig};
 pub use conv_vae::{ConvDecoder, ConvEncoder, ConvVaeConfig};
 pub use convtrans::{ConvTranspose2d, ConvTranspose2dConfig};
@@ -32,8 +33,9 @@ pub(crate) use host::host_values;
 pub use io::{load_params, save_params};
 pub use maps::{FeatureMaps, Tensor4};
 pub use mlp::{Mlp, MlpConfig};
-pub use params::{ParamMut, Trainable};
+pub use params::{Masked, ParamMut, Trainable};
 pub use pool::{AvgPool2d, Flatten, GlobalAvgPool2d, MaxPool2d, Pool2dConfig};
+pub use sgd::Sgd;
 
 #[cfg(test)]
 mod tests {

@@ -37,3 +37,24 @@ pub trait Trainable {
         out
     }
 }
+
+/// The parameters of `module` whose `mask` entry is true, in `module`'s visiting order: an
+/// optimiser stepping this updates those tensors and leaves the others' bits untouched (selective
+/// fine-tuning; PyTorch's `requires_grad = False` on the others).
+pub struct Masked<'a> {
+    pub module: &'a mut dyn Trainable,
+    pub mask: &'a [bool],
+}
+
+impl Trainable for Masked<'_> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(ParamMut<'_>)) {
+        let mask = self.mask;
+        let mut i = 0;
+        self.module.visit_params(&mut |p| {
+            if mask.get(i).copied().unwrap_or(false) {
+                f(p);
+            }
+            i += 1;
+        });
+    }
+}

@@ -7,7 +7,7 @@ mod render;
 mod svg;
 mod table;
 
-pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, BarSeries, LineSeries};
+pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, scatter_chart, BarSeries, LineSeries, ScatterPoint, ScatterSeries};
 pub use render::{evcxr_block, html_escape, render_html, render_markdown, render_text, Render};
 pub use svg::Svg;
 pub use table::{Align, ReportTable};

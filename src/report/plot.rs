@@ -193,6 +193,115 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
     Ok(svg)
 }
 
+/// One point of a scatter chart, with optional error bars and a label written beside it.
+#[derive(Clone, Debug)]
+pub struct ScatterPoint {
+    pub x: f64,
+    pub y: f64,
+    /// Half-widths of the error bars (e.g. one std over seeds).
+    pub x_err: Option<f64>,
+    pub y_err: Option<f64>,
+    pub label: Option<String>,
+}
+
+/// A named set of points drawn in one colour and marker.
+#[derive(Clone, Debug)]
+pub struct ScatterSeries {
+    pub name: String,
+    pub points: Vec<ScatterPoint>,
+}
+
+/// Okabe and Ito's colour-blind-safe palette.
+const SAFE_PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 0, 0),
+];
+
+/// A scatter chart 720 px wide: the plot on the left, the legend in its own column on the right
+/// (never on the data), point labels beside the points, error bars where given, text of at least
+/// 12 px, and a one-line caption under the title saying what to read from it. The axes span the
+/// points and their error bars with a margin.
+pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[ScatterSeries]) -> Result<String> {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for p in series.iter().flat_map(|s| &s.points) {
+        if p.x.is_finite() && p.y.is_finite() {
+            let (ex, ey) = (p.x_err.unwrap_or(0.0).abs(), p.y_err.unwrap_or(0.0).abs());
+            xs.extend([p.x - ex, p.x + ex]);
+            ys.extend([p.y - ey, p.y + ey]);
+        }
+    }
+    if xs.is_empty() {
+        return Err(Error::Empty { what: "a scatter chart needs at least one finite point".into() });
+    }
+    let span = |v: &[f64]| {
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+        let pad = if hi > lo { (hi - lo) * 0.08 } else { lo.abs().max(1.0) * 0.1 };
+        (lo - pad, hi + pad)
+    };
+    let (x0, x1) = span(&xs);
+    let (y0, y1) = span(&ys);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
+        let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
+        root.fill(&WHITE).map_err(map)?;
+        let (head, body) = root.split_vertically(56);
+        head.draw(&Text::new(title.to_string(), (12, 6), ("sans-serif", 18).into_font())).map_err(map)?;
+        head.draw(&Text::new(caption.to_string(), (12, 32), ("sans-serif", 13).into_font().color(&RGBColor(60, 60, 60)))).map_err(map)?;
+        let (plot, legend) = body.split_horizontally(560);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(10)
+            .x_label_area_size(44)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(map)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(map)?;
+        for (i, s) in series.iter().enumerate() {
+            let color = SAFE_PALETTE[i % SAFE_PALETTE.len()];
+            let pts: Vec<&ScatterPoint> = s.points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()).collect();
+            let mut bars = Vec::new();
+            for p in &pts {
+                if let Some(e) = p.x_err.filter(|e| *e > 0.0) {
+                    bars.push(PathElement::new(vec![(p.x - e, p.y), (p.x + e, p.y)], color.stroke_width(1)));
+                }
+                if let Some(e) = p.y_err.filter(|e| *e > 0.0) {
+                    bars.push(PathElement::new(vec![(p.x, p.y - e), (p.x, p.y + e)], color.stroke_width(1)));
+                }
+            }
+            chart.draw_series(bars).map_err(map)?;
+            if i % 2 == 0 {
+                chart.draw_series(pts.iter().map(|p| Circle::new((p.x, p.y), 5, color.filled()))).map_err(map)?;
+            } else {
+                chart.draw_series(pts.iter().map(|p| TriangleMarker::new((p.x, p.y), 6, color.filled()))).map_err(map)?;
+            }
+            for p in &pts {
+                if let Some(l) = &p.label {
+                    let (px, py) = chart.backend_coord(&(p.x, p.y));
+                    plot.draw(&Text::new(l.clone(), (px + 7, py - 16), ("sans-serif", 12).into_font())).map_err(map)?;
+                }
+            }
+            let y = 30 + 24 * i as i32;
+            legend.draw(&Circle::new((12, y + 7), 5, color.filled())).map_err(map)?;
+            legend.draw(&Text::new(s.name.clone(), (24, y), ("sans-serif", 13).into_font())).map_err(map)?;
+        }
+        root.present().map_err(map)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,7 +194,7 @@ pub struct ThirdPartyNumbers {
 }
 
 impl PaperContext {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         PaperContext {
             main_tables_available: false,
             note: "The paper's Tables 1-5 (CelebA, UTKFace) are images we could not read (SPEC part B: [NF]); no number of ours is compared with them.".into(),
@@ -232,15 +232,24 @@ pub struct AimFairReport {
 /// (y, s) cell counts of `fractions` × `total` rows (largest remainders, ties to the first
 /// cell), in ys order, as [`CellCount`]s on the values `s_values`.
 pub fn cells_for(total: usize, fractions: &[f64; 4], s_values: &[String; 2]) -> Vec<CellCount> {
+    let counts = cells_counts(total, fractions);
+    (0..4).map(|ys| CellCount { label: (ys / 2) as u8, value: s_values[ys % 2].clone(), count: counts[ys] }).collect()
+}
+
+/// `fractions` × `total` as whole counts (largest remainders, ties to the first cell).
+pub(crate) fn cells_counts(total: usize, fractions: &[f64; 4]) -> [usize; 4] {
     let shares: Vec<f64> = fractions.iter().map(|f| f * total as f64).collect();
-    let mut counts: Vec<usize> = shares.iter().map(|s| s.floor() as usize).collect();
+    let mut counts = [0usize; 4];
+    for (c, s) in counts.iter_mut().zip(&shares) {
+        *c = s.floor() as usize;
+    }
     let mut order: Vec<usize> = (0..4).collect();
     order.sort_by(|&a, &b| (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b)));
     let missing = total.saturating_sub(counts.iter().sum());
     for &k in order.iter().take(missing) {
         counts[k] += 1;
     }
-    (0..4).map(|ys| CellCount { label: (ys / 2) as u8, value: s_values[ys % 2].clone(), count: counts[ys] }).collect()
+    counts
 }
 
 /// The two values of the sensitive column, ordered (s = 0, s = 1) with `protected` as s = 1.
@@ -282,18 +291,18 @@ fn synthetic_set(model: &Fair4Free, cells: &[CellCount], column: &str, p: &AimFa
 
 /// Per-seed scores of one method (fractions, not ×100).
 #[derive(Default)]
-struct Scores {
-    accuracy: Vec<Value>,
-    eo: Vec<Value>,
-    wst: Vec<Value>,
-    std: Vec<Value>,
+pub(crate) struct Scores {
+    pub(crate) accuracy: Vec<Value>,
+    pub(crate) eo: Vec<Value>,
+    pub(crate) wst: Vec<Value>,
+    pub(crate) std: Vec<Value>,
     balanced: Vec<Value>,
     tensors: Vec<usize>,
     /// Per seed: accuracy of each (label, group) cell.
     cells: Vec<std::collections::BTreeMap<(u32, String), f64>>,
 }
 
-fn stat100(values: &[Value]) -> Stat {
+pub(crate) fn stat100(values: &[Value]) -> Stat {
     let v: Vec<f64> = values.iter().filter_map(Value::get).collect();
     if v.len() != values.len() || v.is_empty() {
         return Stat { mean: None, std: None };
@@ -317,19 +326,27 @@ impl Scores {
     }
 
     fn push_predictions(&mut self, pred: &[u8], balanced: &[u8], sets: &TestSets, column: &str, tensors: usize) -> Result<()> {
-        let audit = FairnessAudit::new(&sets.test.y, pred).sensitive(column, sets.test_s).params(AuditParams::default().n_boot(0)).run()?;
+        let right = balanced.iter().zip(&sets.balanced.y).filter(|(p, y)| p == y).count();
+        let balanced = Value::ratio(right as u64, balanced.len() as u64, "no balanced test rows");
+        self.push_audit(&sets.test.y, sets.test_s, pred, balanced, column, tensors)
+    }
+
+    /// Audits one seed's predictions `pred` of labels `y` with groups `s` and records ACC, EO,
+    /// WST, STD and the cell accuracies; `balanced` is the accuracy on a test subset with equal
+    /// (y, s) cells.
+    pub(crate) fn push_audit(&mut self, y: &[u8], s: &[String], pred: &[u8], balanced: Value, column: &str, tensors: usize) -> Result<()> {
+        let audit = FairnessAudit::new(y, pred).sensitive(column, s).params(AuditParams::default().n_boot(0)).run()?;
         self.accuracy.push(audit.overall.accuracy.clone());
         self.eo.push(audit.eo_aimfair.clone());
         self.wst.push(audit.worst_group_accuracy.clone());
         self.std.push(audit.group_accuracy_std.clone());
         self.cells.push(audit.cells.iter().map(|c| ((c.label, c.group.clone()), c.accuracy)).collect());
-        let right = balanced.iter().zip(&sets.balanced.y).filter(|(p, y)| p == y).count();
-        self.balanced.push(Value::ratio(right as u64, balanced.len() as u64, "no balanced test rows"));
+        self.balanced.push(balanced);
         self.tensors.push(tensors);
         Ok(())
     }
 
-    fn wst_of_mean_cells(&self) -> Option<f64> {
+    pub(crate) fn wst_of_mean_cells(&self) -> Option<f64> {
         let first = self.cells.first()?;
         let mut worst: Option<f64> = None;
         for key in first.keys() {
@@ -346,7 +363,7 @@ impl Scores {
         worst
     }
 
-    fn row(&self, method: &str) -> AimFairRow {
+    pub(crate) fn row(&self, method: &str) -> AimFairRow {
         AimFairRow {
             method: method.into(),
             accuracy: stat100(&self.accuracy),

@@ -2,6 +2,8 @@
 //! paper's numbers beside ours.
 
 mod aimfair;
+mod aimfair_images;
+mod aimfair_images_render;
 mod aimfair_render;
 mod distillation;
 mod distillation_render;
@@ -17,6 +19,9 @@ pub use distillation::{
 pub use aimfair::{
     cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
     ThirdPartyNumbers, AIMFAIR_METHODS, AIMFAIR_REFERENCES,
+};
+pub use aimfair_images::{
+    reproduce_aimfair_images, AimFairImageReport, AimFairImageStudyParams, BiasCheck, KSweepRow, PairedDifference, SeedValues, AIMFAIR_IMAGE_STRATEGIES,
 };
 pub use fair4free::{
     reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,

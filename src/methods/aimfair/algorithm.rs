@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::methods::aimfair::examples::Examples;
 use crate::methods::aimfair::finetune::{Classifier, TrainLog};
-use crate::methods::aimfair::mask::{gradient_differential, mean_gradients, select_tensors, TensorScore};
+use crate::methods::aimfair::mask::{mean_gradients, score_tensors, TensorScore};
 use crate::methods::aimfair::params::AimFairParams;
 
 /// A fitted AIM-Fair run: the pretrained (biased) classifier, the tensors' sensitivities and
@@ -43,19 +43,7 @@ impl AimFair {
         let g_r = mean_gradients(model, real, b, s)?;
         let g_1 = mean_gradients(model, biased, b, s.wrapping_add(1))?;
         let g_2 = mean_gradients(model, balanced, b, s.wrapping_add(2))?;
-        let (d1, d2) = gradient_differential(&g_r, &g_1, &g_2)?;
-        let k = params.k();
-        if k > d1.len() {
-            return Err(Error::invalid("top_k", k, format!("the classifier has {} parameter tensors", d1.len())));
-        }
-        let selected = select_tensors(&d1, &d2, k)?;
-        Ok(model
-            .tensor_names()
-            .into_iter()
-            .zip(model.tensor_sizes())
-            .enumerate()
-            .map(|(index, (name, size))| TensorScore { index, name, size, delta_domain: d1[index], delta_bias: d2[index], selected: selected[index] })
-            .collect())
+        score_tensors(&model.tensor_names(), &model.tensor_sizes(), &g_r, &g_1, &g_2, params.k())
     }
 
     /// Step 3: a copy of `model` with the tensors of `mask` fine-tuned on `train` (the others

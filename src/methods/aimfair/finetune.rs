@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::aimfair::examples::Examples;
-use crate::nn::{Adam, Matrix, Mlp, MlpConfig, ParamMut, Trainable};
+use crate::nn::{Adam, Masked, Matrix, Mlp, MlpConfig, ParamMut, Trainable};
 
 /// One epoch of training: mean batch loss and the accuracy on the validation rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,26 +28,6 @@ pub struct Classifier {
     pub config: MlpConfig,
     pub mlp: Mlp,
     dev: Device,
-}
-
-/// The parameters of `mlp` whose mask entry is true, in the MLP's visiting order (so that
-/// Adam updates those and leaves the others untouched).
-struct Masked<'a> {
-    mlp: &'a mut Mlp,
-    mask: &'a [bool],
-}
-
-impl Trainable for Masked<'_> {
-    fn visit_params(&mut self, f: &mut dyn FnMut(ParamMut<'_>)) {
-        let mask = self.mask;
-        let mut i = 0;
-        self.mlp.visit_params(&mut |p| {
-            if mask.get(i).copied().unwrap_or(false) {
-                f(p);
-            }
-            i += 1;
-        });
-    }
 }
 
 fn batches(n: usize, batch: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
@@ -169,7 +149,7 @@ impl Classifier {
                 total += loss.array() as f64;
                 nb += 1;
                 let grads = loss.backward();
-                adam.step(&mut Masked { mlp: &mut self.mlp, mask }, &grads);
+                adam.step(&mut Masked { module: &mut self.mlp, mask }, &grads);
             }
             let val_accuracy = self.accuracy(val)?;
             let entry = TrainLog { stage: stage.to_string(), epoch, epochs, loss: total / nb as f64, val_accuracy };

@@ -105,6 +105,22 @@ pub fn gradient_differential(g_real: &[Vec<f64>], g_biased: &[Vec<f64>], g_balan
     Ok((d1, d2))
 }
 
+/// Every tensor's Δ1, Δ2 and selection from the mean gradients on D_R, D_S1 and D_S2 of a
+/// network with these tensor `names` and `sizes` (any network: the mask only sees tensors).
+pub fn score_tensors(names: &[String], sizes: &[usize], g_real: &[Vec<f64>], g_biased: &[Vec<f64>], g_balanced: &[Vec<f64>], k: usize) -> Result<Vec<TensorScore>> {
+    let (d1, d2) = gradient_differential(g_real, g_biased, g_balanced)?;
+    if names.len() != d1.len() || sizes.len() != d1.len() {
+        return Err(Error::LengthMismatch { what: "tensor names against gradients".into(), expected: d1.len(), got: names.len().min(sizes.len()) });
+    }
+    if k == 0 || k > d1.len() {
+        return Err(Error::invalid("top_k", k, format!("must lie in 1..={} (the parameter tensors)", d1.len())));
+    }
+    let selected = select_tensors(&d1, &d2, k)?;
+    Ok((0..d1.len())
+        .map(|index| TensorScore { index, name: names[index].clone(), size: sizes[index], delta_domain: d1[index], delta_bias: d2[index], selected: selected[index] })
+        .collect())
+}
+
 /// The mask: tensor p is selected when it is among the k smallest Δ1 **and** among the k largest
 /// Δ2. Ties are broken by tensor order (the earlier tensor ranks first in both lists), so the
 /// result never depends on sorting details.

@@ -6,11 +6,13 @@
 mod algorithm;
 mod examples;
 mod finetune;
+mod image_classifier;
 mod mask;
 mod params;
 
 pub use algorithm::AimFair;
 pub use examples::Examples;
 pub use finetune::{Classifier, TrainLog};
-pub use mask::{default_top_k, gradient_differential, mean_gradients, select_tensors, TensorScore};
+pub use image_classifier::{check_resnet, ResNetClassifier, SgdSchedule};
+pub use mask::{default_top_k, gradient_differential, mean_gradients, score_tensors, select_tensors, TensorScore};
 pub use params::AimFairParams;

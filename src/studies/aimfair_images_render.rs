@@ -1,0 +1,178 @@
+//! How the image AIM-Fair study looks: results ×100 with the seed spread, paired differences, the
+//! k sweep, the tensors' Δ1 and Δ2, the data sets, computed conclusions, and three charts (EO
+//! against ACC per strategy, the k sweep, Δ1 against Δ2 with the selection marked).
+
+use crate::report::{scatter_chart, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::studies::aimfair_images::AimFairImageReport;
+use crate::studies::fair4free::Stat;
+
+fn pm(s: &Stat, seeds: usize) -> String {
+    match (s.mean, s.std) {
+        (Some(m), Some(d)) if seeds > 1 => format!("{m:.2} ± {d:.2}"),
+        (Some(m), _) => format!("{m:.2}"),
+        _ => "n/a".into(),
+    }
+}
+
+impl Render for AimFairImageReport {
+    fn title(&self) -> String {
+        let seeds = self.params.seeds;
+        format!("AIM-Fair on images: {} / {} ({} seed{})", self.dataset, self.sensitive, seeds, if seeds == 1 { "" } else { "s" })
+    }
+
+    fn tables(&self) -> Vec<ReportTable> {
+        let seeds = self.params.seeds;
+        let spread = if seeds > 1 { "mean ± std over seeds" } else { "one seed: no spread" };
+        let mut t = ReportTable::new(
+            format!("Test results ×100 ({spread}); y = {}, s = colour ({} = 0, {} = 1)", self.target, self.s_values[0], self.s_values[1]),
+            ["strategy", "ACC ↑", "EO ↓", "WST ↑", "STD ↓", "WST of mean cells ↑", "tensors trained"],
+        );
+        for r in &self.rows {
+            t.row([
+                r.method.clone(),
+                pm(&r.accuracy, seeds),
+                pm(&r.eo, seeds),
+                pm(&r.wst, seeds),
+                pm(&r.std, seeds),
+                r.wst_of_mean_cells.map_or("n/a".to_string(), |w| format!("{w:.2}")),
+                format!("{:.1} of {}", r.tensors_trained, self.n_tensors),
+            ]);
+        }
+        t.note(self.paper.note.clone());
+        for n in &self.notes {
+            t.note(n.clone());
+        }
+
+        let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
+        for (i, s) in self.conclusions.iter().enumerate() {
+            c.row([(i + 1).to_string(), s.clone()]);
+        }
+
+        let mut d = ReportTable::new("Paired differences over seeds (×100; same seeds, same pre-trained model)", ["comparison", "metric", "difference", "95 % interval", "verdict"]);
+        for p in &self.paired {
+            d.row([
+                p.comparison.clone(),
+                p.metric.to_uppercase(),
+                format!("{:+.2}", p.mean),
+                p.interval.map_or("n/a (one seed)".to_string(), |(lo, hi)| format!("{lo:+.2} to {hi:+.2}")),
+                p.verdict.clone(),
+            ]);
+        }
+
+        let mut k = ReportTable::new(
+            format!("k sweep: AIM-Fair with k of {} tensors ({} parameters)", self.n_tensors, self.n_parameters),
+            ["k", "tensors selected", "share of parameters", "ACC ↑", "EO ↓", "WST ↑", "STD ↓"],
+        );
+        for r in &self.k_sweep {
+            k.row([
+                r.k.to_string(),
+                format!("{:.1}", r.tensors_selected),
+                format!("{:.1} %", 100.0 * r.parameter_share),
+                pm(&r.accuracy, seeds),
+                pm(&r.eo, seeds),
+                pm(&r.wst, seeds),
+                pm(&r.std, seeds),
+            ]);
+        }
+        k.note("The paper's Figure 5 spans top-k 40 to 60 of ResNet-18's 62 tensors (about 64 to 96 % of the parameters) and finds 55 best.");
+
+        let mut m = ReportTable::new(
+            format!("Parameter tensors of the seed-0 pre-trained model: k = {}", self.top_k),
+            ["tensor", "scalars", "Δ1 domain", "rank Δ1 (1 = smallest)", "Δ2 bias", "rank Δ2 (1 = largest)", "selected", "selected in seeds"],
+        );
+        for s in &self.selected_tensors {
+            m.row([
+                s.score.name.clone(),
+                s.score.size.to_string(),
+                format!("{:.3e}", s.score.delta_domain),
+                s.rank_domain.to_string(),
+                format!("{:.3e}", s.score.delta_bias),
+                s.rank_bias.to_string(),
+                if s.score.selected { "yes".to_string() } else { "no".to_string() },
+                format!("{}/{}", s.selected_in_seeds, seeds),
+            ]);
+        }
+        m.note("Δ1 = mean|G_R − G_S1| (domain sensitivity), Δ2 = mean|G_S1 − G_S2| (bias sensitivity), G = the tensor's mean gradient over batches; selected = (k smallest Δ1) ∩ (k largest Δ2), ties to the earlier tensor.");
+
+        let mut s = ReportTable::new(format!("Image sets (seed 0): images per (y, s) cell, s = 1 is {}", self.s_values[1]), ["set", "images", "y=0, s=0", "y=0, s=1", "y=1, s=0", "y=1, s=1"]);
+        for set in &self.sets {
+            let mut row = vec![set.name.clone(), set.rows.to_string()];
+            row.extend(set.cells.iter().map(|c| c.to_string()));
+            s.row(row);
+        }
+        s.note(format!("{:.0} s on this machine ({}).", self.seconds, crate::device::device_name()));
+        vec![t, c, d, k, m, s]
+    }
+
+    fn svg(&self) -> Option<String> {
+        let out: String = self.charts().into_iter().map(|(_, svg)| svg).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl AimFairImageReport {
+    /// The report's charts as `(name, svg)`: `eo-acc` (EO against ACC per strategy), `k-sweep`
+    /// (with more than one k), `deltas` (Δ1 against Δ2 per tensor, the selection marked).
+    pub fn charts(&self) -> Vec<(String, String)> {
+        let seeds = self.params.seeds;
+        let err = |s: &Stat| if seeds > 1 { s.std } else { None };
+        let strategies = ScatterSeries {
+            name: "strategy".into(),
+            points: self
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    Some(ScatterPoint { x: r.accuracy.mean?, y: r.eo.mean?, x_err: err(&r.accuracy), y_err: err(&r.eo), label: Some(r.method.clone()) })
+                })
+                .collect(),
+        };
+        let bars = if seeds > 1 { "bars: ± one std over seeds" } else { "one seed: no error bars" };
+        let mut out = Vec::new();
+        if let Ok(svg) = scatter_chart(
+            "EO against ACC per strategy (×100)",
+            &format!("Lower right is better: high accuracy, small colour gap; {bars}."),
+            "ACC (test, ×100)",
+            "EO (×100)",
+            &[strategies],
+        ) {
+            out.push(("eo-acc".to_string(), svg));
+        }
+        if self.k_sweep.len() > 1 {
+            let series = |name: &str, f: fn(&crate::studies::aimfair_images::KSweepRow) -> &Stat| ScatterSeries {
+                name: name.into(),
+                points: self
+                    .k_sweep
+                    .iter()
+                    .filter_map(|r| Some(ScatterPoint { x: 100.0 * r.parameter_share, y: f(r).mean?, x_err: None, y_err: err(f(r)), label: Some(format!("k={}", r.k)) }))
+                    .collect(),
+            };
+            if let Ok(svg) = scatter_chart(
+                "k sweep: AIM-Fair's EO and WST against the share of parameters fine-tuned",
+                &format!("Each point is one k; falling EO or rising WST with the share means more tensors help; {bars}."),
+                "parameters selected (%)",
+                "×100",
+                &[series("EO", |r| &r.eo), series("WST", |r| &r.wst)],
+            ) {
+                out.push(("k-sweep".to_string(), svg));
+            }
+        }
+        let point = |t: &crate::studies::SelectedTensor| {
+            let (a, b) = (t.score.delta_domain, t.score.delta_bias);
+            (a > 0.0 && b > 0.0).then(|| ScatterPoint { x: a.log10(), y: b.log10(), x_err: None, y_err: None, label: None })
+        };
+        let selected = ScatterSeries { name: "selected".into(), points: self.selected_tensors.iter().filter(|t| t.score.selected).filter_map(point).collect() };
+        let frozen = ScatterSeries { name: "not selected".into(), points: self.selected_tensors.iter().filter(|t| !t.score.selected).filter_map(point).collect() };
+        if let Ok(svg) = scatter_chart(
+            &format!("Δ1 (domain) against Δ2 (bias) per tensor, seed 0, k = {}", self.top_k),
+            "The mask wants tensors at the upper left: little sensitive to the real/synthetic gap, much to the bias.",
+            "log10 Δ1 = mean|G_R − G_S1|",
+            "log10 Δ2 = mean|G_S1 − G_S2|",
+            &[selected, frozen],
+        ) {
+            out.push(("deltas".to_string(), svg));
+        }
+        out
+    }
+}
+
+crate::impl_renderers!(AimFairImageReport);

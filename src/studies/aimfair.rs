@@ -487,25 +487,7 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
         }
     }
 
-    let rank = |key: &dyn Fn(&TensorScore) -> f64, ascending: bool| -> Vec<usize> {
-        let mut order: Vec<usize> = (0..first_tensors.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (x, y) = (key(&first_tensors[a]), key(&first_tensors[b]));
-            (if ascending { x.total_cmp(&y) } else { y.total_cmp(&x) }).then(a.cmp(&b))
-        });
-        let mut r = vec![0; order.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            r[i] = pos + 1;
-        }
-        r
-    };
-    let rank_domain = rank(&|t| t.delta_domain, true);
-    let rank_bias = rank(&|t| t.delta_bias, false);
-    let selected_tensors = first_tensors
-        .iter()
-        .enumerate()
-        .map(|(i, t)| SelectedTensor { score: t.clone(), rank_domain: rank_domain[i], rank_bias: rank_bias[i], selected_in_seeds: times_selected[i] })
-        .collect();
+    let selected_tensors = ranked(&first_tensors, &times_selected);
 
     let notes = vec![
         format!(
@@ -541,6 +523,30 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
         params: p.clone(),
         notes,
     })
+}
+
+/// The tensors with their ranks (1 = smallest Δ1, 1 = largest Δ2; ties to the earlier tensor)
+/// and how many seeds' masks selected each.
+pub(crate) fn ranked(tensors: &[TensorScore], times: &[usize]) -> Vec<SelectedTensor> {
+    let rank = |key: &dyn Fn(&TensorScore) -> f64, ascending: bool| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..tensors.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (key(&tensors[a]), key(&tensors[b]));
+            (if ascending { x.total_cmp(&y) } else { y.total_cmp(&x) }).then(a.cmp(&b))
+        });
+        let mut r = vec![0; order.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            r[i] = pos + 1;
+        }
+        r
+    };
+    let rd = rank(&|t| t.delta_domain, true);
+    let rb = rank(&|t| t.delta_bias, false);
+    tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| SelectedTensor { score: t.clone(), rank_domain: rd[i], rank_bias: rb[i], selected_in_seeds: times.get(i).copied().unwrap_or(0) })
+        .collect()
 }
 
 #[cfg(test)]

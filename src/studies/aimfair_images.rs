@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::methods::aimfair::{default_top_k, score_tensors, ResNetClassifier, SgdSchedule, TensorScore, TrainLog};
 use crate::methods::fair4free::{Fair4FreeImage, Fair4FreeImageParams, ImageMix, LatentSource};
 use crate::nn::ResNetConfig;
-use crate::studies::aimfair::{cells_counts, AimFairRow, PaperContext, Scores, SelectedTensor, SetSummary};
+use crate::studies::aimfair::{cells_counts, ranked, AimFairRow, PaperContext, Scores, SelectedTensor, SetSummary};
 use crate::studies::fair4free::Stat;
 use crate::studies::fair4free_images::paired_interval;
 
@@ -691,30 +691,6 @@ fn concat(a: &ImageSplit, b: &ImageSplit) -> Result<ImageSplit> {
     let mut groups = a.groups.clone();
     groups.extend_from_slice(&b.groups);
     ImageSplit::new(a.height, a.width, a.channels, pixels, labels, groups)
-}
-
-/// Ranks of the seed-0 tensors (1 = smallest Δ1, 1 = largest Δ2) with how often each was
-/// selected over the seeds.
-fn ranked(tensors: &[TensorScore], times: &[usize]) -> Vec<SelectedTensor> {
-    let rank = |key: &dyn Fn(&TensorScore) -> f64, ascending: bool| -> Vec<usize> {
-        let mut order: Vec<usize> = (0..tensors.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (x, y) = (key(&tensors[a]), key(&tensors[b]));
-            (if ascending { x.total_cmp(&y) } else { y.total_cmp(&x) }).then(a.cmp(&b))
-        });
-        let mut r = vec![0; order.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            r[i] = pos + 1;
-        }
-        r
-    };
-    let rd = rank(&|t| t.delta_domain, true);
-    let rb = rank(&|t| t.delta_bias, false);
-    tensors
-        .iter()
-        .enumerate()
-        .map(|(i, t)| SelectedTensor { score: t.clone(), rank_domain: rd[i], rank_bias: rb[i], selected_in_seeds: times.get(i).copied().unwrap_or(0) })
-        .collect()
 }
 
 fn notes(p: &AimFairImageStudyParams, dataset: &ImageDataset, n_tensors: usize, n_parameters: usize) -> Vec<String> {

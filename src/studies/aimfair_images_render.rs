@@ -76,23 +76,7 @@ impl Render for AimFairImageReport {
         }
         k.note("The paper's Figure 5 spans top-k 40 to 60 of ResNet-18's 62 tensors (about 64 to 96 % of the parameters) and finds 55 best.");
 
-        let mut m = ReportTable::new(
-            format!("Parameter tensors of the seed-0 pre-trained model: k = {}", self.top_k),
-            ["tensor", "scalars", "Δ1 domain", "rank Δ1 (1 = smallest)", "Δ2 bias", "rank Δ2 (1 = largest)", "selected", "selected in seeds"],
-        );
-        for s in &self.selected_tensors {
-            m.row([
-                s.score.name.clone(),
-                s.score.size.to_string(),
-                format!("{:.3e}", s.score.delta_domain),
-                s.rank_domain.to_string(),
-                format!("{:.3e}", s.score.delta_bias),
-                s.rank_bias.to_string(),
-                if s.score.selected { "yes".to_string() } else { "no".to_string() },
-                format!("{}/{}", s.selected_in_seeds, seeds),
-            ]);
-        }
-        m.note("Δ1 = mean|G_R − G_S1| (domain sensitivity), Δ2 = mean|G_S1 − G_S2| (bias sensitivity), G = the tensor's mean gradient over batches; selected = (k smallest Δ1) ∩ (k largest Δ2), ties to the earlier tensor.");
+        let m = crate::studies::aimfair_render::tensor_table(&format!("Parameter tensors of the seed-0 pre-trained model: k = {}", self.top_k), &self.selected_tensors, seeds);
 
         let mut s = ReportTable::new(format!("Image sets (seed 0): images per (y, s) cell, s = 1 is {}", self.s_values[1]), ["set", "images", "y=0, s=0", "y=0, s=1", "y=1, s=0", "y=1, s=1"]);
         for set in &self.sets {

@@ -51,23 +51,7 @@ impl Render for AimFairReport {
             t.note(n.clone());
         }
 
-        let mut m = ReportTable::new(
-            format!("Parameter tensors of the seed-0 classifier: k = {}", self.top_k),
-            ["tensor", "scalars", "Δ1 domain", "rank Δ1 (1 = smallest)", "Δ2 bias", "rank Δ2 (1 = largest)", "selected", "selected in seeds"],
-        );
-        for s in &self.selected_tensors {
-            m.row([
-                s.score.name.clone(),
-                s.score.size.to_string(),
-                format!("{:.3e}", s.score.delta_domain),
-                s.rank_domain.to_string(),
-                format!("{:.3e}", s.score.delta_bias),
-                s.rank_bias.to_string(),
-                if s.score.selected { "yes".to_string() } else { "no".to_string() },
-                format!("{}/{}", s.selected_in_seeds, self.params.seeds),
-            ]);
-        }
-        m.note("Δ1 = mean|G_R − G_S1| (domain sensitivity), Δ2 = mean|G_S1 − G_S2| (bias sensitivity), G = the tensor's mean gradient over batches; selected = (k smallest Δ1) ∩ (k largest Δ2), ties to the earlier tensor.");
+        let m = tensor_table(&format!("Parameter tensors of the seed-0 classifier: k = {}", self.top_k), &self.selected_tensors, self.params.seeds);
 
         let mut d = ReportTable::new(
             format!("Data sets (seed 0): rows per (y, s) cell, s = 1 is `{}`", self.s_values[1]),
@@ -106,3 +90,22 @@ impl Render for AimFairReport {
 }
 
 crate::impl_renderers!(AimFairReport);
+
+/// The table of every parameter tensor's Δ1, Δ2, ranks and selection (both AIM-Fair studies).
+pub(crate) fn tensor_table(title: &str, tensors: &[crate::studies::SelectedTensor], seeds: usize) -> ReportTable {
+    let mut m = ReportTable::new(title, ["tensor", "scalars", "Δ1 domain", "rank Δ1 (1 = smallest)", "Δ2 bias", "rank Δ2 (1 = largest)", "selected", "selected in seeds"]);
+    for s in tensors {
+        m.row([
+            s.score.name.clone(),
+            s.score.size.to_string(),
+            format!("{:.3e}", s.score.delta_domain),
+            s.rank_domain.to_string(),
+            format!("{:.3e}", s.score.delta_bias),
+            s.rank_bias.to_string(),
+            if s.score.selected { "yes".to_string() } else { "no".to_string() },
+            format!("{}/{seeds}", s.selected_in_seeds),
+        ]);
+    }
+    m.note("Δ1 = mean|G_R − G_S1| (domain sensitivity), Δ2 = mean|G_S1 − G_S2| (bias sensitivity), G = the tensor's mean gradient over batches; selected = (k smallest Δ1) ∩ (k largest Δ2), ties to the earlier tensor.");
+    m
+}

@@ -15,6 +15,7 @@ use crate::data::images::ImageSplit;
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::aimfair::finetune::TrainLog;
+use crate::methods::aimfair::mask::{add_gradients, divided};
 use crate::nn::{load_params, save_params, FeatureMaps, Masked, Matrix, ParamMut, ResNet, ResNetConfig, Sgd, Trainable};
 
 /// SGD with a step schedule: `lr` for the first epochs, multiplied by `gamma` at each epoch of
@@ -285,26 +286,10 @@ impl ResNetClassifier {
             }
             let labels: Vec<u32> = idx.iter().map(|&i| data.labels[i]).collect();
             let loss = cross_entropy(net.forward_train(self.batch(data, idx).leaky_trace()), &labels, &self.dev);
-            let grads = loss.backward();
-            let mut i = 0;
-            net.visit_params(&mut |p| {
-                let g = match p {
-                    ParamMut::Matrix(m) => grads.get(&*m).as_vec(),
-                    ParamMut::Vector(v) => grads.get(&*v).as_vec(),
-                };
-                for (s, v) in sums[i].iter_mut().zip(g) {
-                    *s += v as f64;
-                }
-                i += 1;
-            });
+            add_gradients(&mut sums, &mut net, &loss.backward());
             n_batches += 1;
         }
-        for s in &mut sums {
-            for v in s.iter_mut() {
-                *v /= n_batches.max(1) as f64;
-            }
-        }
-        Ok(sums)
+        Ok(divided(sums, n_batches))
     }
 
     /// Writes `dir/classifier.json` (the config) and `dir/classifier.safetensors` (parameters

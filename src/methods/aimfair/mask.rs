@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::methods::aimfair::examples::Examples;
 use crate::methods::aimfair::finetune::Classifier;
+use crate::device::Device;
 use crate::nn::{Matrix, ParamMut, Trainable};
 use dfdx::prelude::*;
 
@@ -62,26 +63,33 @@ pub fn mean_gradients(model: &Classifier, data: &Examples, batch_size: usize, se
         let x = model.matrix(x, rows.len());
         let y: Matrix = model.device().tensor_from_vec(y, (rows.len(), 1));
         let loss = binary_cross_entropy_with_logits_loss(mlp.forward(x.leaky_trace()), y);
-        let grads = loss.backward();
-        let mut i = 0;
-        mlp.visit_params(&mut |p| {
-            let g = match p {
-                ParamMut::Matrix(m) => grads.get(&*m).as_vec(),
-                ParamMut::Vector(v) => grads.get(&*v).as_vec(),
-            };
-            for (s, v) in sums[i].iter_mut().zip(g) {
-                *s += v as f64;
-            }
-            i += 1;
-        });
+        add_gradients(&mut sums, &mut mlp, &loss.backward());
         n_batches += 1;
     }
-    for s in &mut sums {
-        for v in s.iter_mut() {
-            *v /= n_batches as f64;
+    Ok(divided(sums, n_batches))
+}
+
+/// Adds each parameter tensor's gradient (in `module`'s visiting order) to `sums`.
+pub(crate) fn add_gradients(sums: &mut [Vec<f64>], module: &mut dyn Trainable, grads: &Gradients<f32, Device>) {
+    let mut i = 0;
+    module.visit_params(&mut |p| {
+        let g = match p {
+            ParamMut::Matrix(m) => grads.get(&*m).as_vec(),
+            ParamMut::Vector(v) => grads.get(&*v).as_vec(),
+        };
+        for (s, v) in sums[i].iter_mut().zip(g) {
+            *s += v as f64;
         }
+        i += 1;
+    });
+}
+
+/// `sums` divided by the number of batches (at least 1): the mean gradients.
+pub(crate) fn divided(mut sums: Vec<Vec<f64>>, n_batches: usize) -> Vec<Vec<f64>> {
+    for v in sums.iter_mut().flatten() {
+        *v /= n_batches.max(1) as f64;
     }
-    Ok(sums)
+    sums
 }
 
 /// (Δ1, Δ2) per tensor from the mean gradients on D_R, D_S1 and D_S2.

@@ -144,3 +144,31 @@ fn the_tiny_image_study_has_every_strategy_and_its_json_keys() {
     assert!(std::fs::read_dir(&cache).unwrap().count() >= 2);
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+#[test]
+fn a_dataset_with_a_recorded_attribute_runs_with_a_protected_group() {
+    // CelebA's and UTKFace's shape: a binary label and a recorded attribute (here three colour
+    // groups, s = 1 for green), no grey images, so no counterfactual test set.
+    let mut d = load_image_dataset("colored-fashion-mnist", Some(std::path::Path::new("/nonexistent")), &ColouredParams::default()).unwrap();
+    d.grey_train = None;
+    d.grey_test = None;
+    for split in [&mut d.train, &mut d.test] {
+        split.labels = split.labels.iter().map(|&c| (c >= 5) as u32).collect();
+    }
+    d.label = "class >= 5".into();
+    d.class_names = vec!["no".into(), "yes".into()];
+    let mut p = AimFairImageStudyParams::tiny();
+    let err = reproduce_aimfair_images(&d, &p, "test", None, &mut |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("protected_group") && err.contains("3 groups"), "{err}");
+    p.protected_group = Some("purple".into());
+    let err = reproduce_aimfair_images(&d, &p, "test", None, &mut |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("purple") && err.contains("green"), "{err}");
+    p.protected_group = Some("green".into());
+    let r = reproduce_aimfair_images(&d, &p, "test", None, &mut |_, _| {}).unwrap();
+    assert_eq!(r.s_values, ["not green".to_string(), "green".to_string()]);
+    assert_eq!(r.sets[0].cells, [10, 90, 90, 10]);
+    let test = &r.sets[5].cells;
+    assert!(test.iter().all(|&c| c == test[0] && c > 0), "the test split cut to equal cells: {test:?}");
+    assert_eq!(r.rows.len(), AIMFAIR_IMAGE_STRATEGIES.len());
+    assert!(r.notes[0].contains("no counterfactual"));
+}

@@ -48,6 +48,10 @@ pub struct AimFairImageStudyParams {
     pub threshold: u32,
     /// The colour channels of s = 0 and s = 1 (0 red, 1 green, 2 blue).
     pub colours: [u32; 2],
+    /// Datasets with a recorded attribute of more than two groups (UTKFace's race): the group
+    /// coded s = 1, every other s = 0 (the paper: White = 1). Two-group attributes keep their
+    /// coding.
+    pub protected_group: Option<String>,
     /// Images of D_R (the paper: 20,000 CelebA images).
     pub real_images: usize,
     /// Images of D_S1 and of D_S2 each (the paper: 20,000 each).
@@ -84,6 +88,7 @@ impl AimFairImageStudyParams {
             seeds: 5,
             threshold: 5,
             colours: [0, 1],
+            protected_group: None,
             real_images: 2000,
             synthetic_images: 2000,
             validation_images: 600,
@@ -357,6 +362,75 @@ fn real_sets(train: &GreyImages, test: &GreyImages, p: &AimFairImageStudyParams)
     Ok(RealSets { real: coloured(train, &ri, &rs, p)?, validation: coloured(train, &vi, &vs, p)?, generator: coloured(train, &gi, &gs, p)?, test: coloured(test, &ti, &ts, p)? })
 }
 
+/// The real sets of a dataset with a recorded binary label and attribute (CelebA, UTKFace): from
+/// one shuffle (seed 0) of the training split, D_R with the bias fractions, validation and the
+/// generator's images with equal cells, all disjoint; the test split cut to equal cells (at most
+/// `test_images / 4` each). Returns the sets and the names of s = 0 and s = 1.
+fn recorded_sets(dataset: &ImageDataset, p: &AimFairImageStudyParams) -> Result<(RealSets, [String; 2])> {
+    if dataset.class_names.len() != 2 {
+        return Err(Error::invalid("dataset", &dataset.name, format!("AIM-Fair needs a binary label; `{}` has {} classes", dataset.label, dataset.class_names.len())));
+    }
+    let groups = &dataset.group_names;
+    let (code, names): (Vec<u32>, [String; 2]) = match (&p.protected_group, groups.len()) {
+        (None, 2) => (vec![0, 1], [groups[0].clone(), groups[1].clone()]),
+        (Some(g), _) => {
+            let Some(i) = groups.iter().position(|n| n == g) else {
+                return Err(Error::invalid("protected_group", g, format!("not a group of `{}` (groups: {})", dataset.sensitive, groups.join(", "))));
+            };
+            ((0..groups.len()).map(|k| (k == i) as u32).collect(), [format!("not {g}"), g.clone()])
+        }
+        (None, n) => {
+            return Err(Error::invalid("protected_group", "none", format!("`{}` has {n} groups ({}); name the one coded s = 1", dataset.sensitive, groups.join(", "))))
+        }
+    };
+    let recode = |split: &ImageSplit| -> ImageSplit {
+        let mut out = split.clone();
+        out.groups = split.groups.iter().map(|&g| code.get(g as usize).copied().unwrap_or(0)).collect();
+        out
+    };
+    let (train, test) = (recode(&dataset.train), recode(&dataset.test));
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(0));
+    let mut by_cell: [Vec<usize>; 4] = Default::default();
+    for &i in &order {
+        by_cell[(2 * train.labels[i] + train.groups[i]) as usize].push(i);
+    }
+    let mut taken = [0usize; 4];
+    let mut take = |counts: [usize; 4], what: &str| -> Result<ImageSplit> {
+        let mut idx = Vec::new();
+        for ys in 0..4 {
+            let have = by_cell[ys].len();
+            if taken[ys] + counts[ys] > have {
+                return Err(Error::invalid(
+                    "images",
+                    counts[ys],
+                    format!("{what}: the training split has {have} images in cell y = {}, s = {} and earlier sets took {}; lower the set sizes", ys / 2, ys % 2, taken[ys]),
+                ));
+            }
+            idx.extend_from_slice(&by_cell[ys][taken[ys]..taken[ys] + counts[ys]]);
+            taken[ys] += counts[ys];
+        }
+        Ok(train.select(&idx))
+    };
+    let real = take(cell_numbers(p.real_images, &p.bias_fractions), "D_R")?;
+    let validation = take(cell_numbers(p.validation_images, &[0.25; 4]), "validation")?;
+    let generator = take(cell_numbers(p.generator_images, &[0.25; 4]), "the generator's images")?;
+    let counts = test.cell_counts(2, 2);
+    let per_cell = counts.iter().flatten().copied().min().unwrap_or(0).min(p.test_images / 4);
+    if per_cell == 0 {
+        return Err(Error::invalid("dataset", &dataset.name, "a (y, s) cell of the test split is empty"));
+    }
+    let mut seen = [0usize; 4];
+    let idx: Vec<usize> = (0..test.len())
+        .filter(|&i| {
+            let ys = (2 * test.labels[i] + test.groups[i]) as usize;
+            seen[ys] += 1;
+            seen[ys] <= per_cell
+        })
+        .collect();
+    Ok((RealSets { real, validation, generator, test: test.select(&idx) }, names))
+}
+
 fn set_summary(name: &str, s: &ImageSplit) -> SetSummary {
     let c = s.cell_counts(2, 2);
     SetSummary { name: name.into(), rows: s.len(), cells: [c[0][0], c[0][1], c[1][0], c[1][1]] }
@@ -467,11 +541,12 @@ pub fn reproduce_aimfair_images(
 ) -> Result<AimFairImageReport> {
     p.check()?;
     let start = Instant::now();
-    let (Some(grey_train), Some(grey_test)) = (&dataset.grey_train, &dataset.grey_test) else {
-        return Err(Error::invalid("dataset", &dataset.name, "the image AIM-Fair study needs a coloured MNIST-family dataset (colored-mnist, colored-fashion-mnist)"));
+    let (sets, s_values) = match (&dataset.grey_train, &dataset.grey_test) {
+        (Some(grey_train), Some(grey_test)) => {
+            (real_sets(grey_train, grey_test, p)?, [COLOUR_NAMES[p.colours[0] as usize].to_string(), COLOUR_NAMES[p.colours[1] as usize].to_string()])
+        }
+        _ => recorded_sets(dataset, p)?,
     };
-    let sets = real_sets(grey_train, grey_test, p)?;
-    let s_values = [COLOUR_NAMES[p.colours[0] as usize].to_string(), COLOUR_NAMES[p.colours[1] as usize].to_string()];
     let eval = Evaluator::new(&sets.test, &s_values);
     let k_values = p.k_values();
     let mut scores: Vec<Scores> = AIMFAIR_IMAGE_STRATEGIES.iter().map(|_| Scores::default()).collect();
@@ -649,14 +724,19 @@ pub fn reproduce_aimfair_images(
         .zip(&scores)
         .map(|(m, s)| SeedValues { method: m.to_string(), accuracy: per_seed100(&s.accuracy), eo: per_seed100(&s.eo), wst: per_seed100(&s.wst) })
         .collect();
-    let class_rule = format!("{} >= {} ({})", dataset.label, p.threshold, dataset.class_names.get(p.threshold as usize..).map(|c| c.join(", ")).unwrap_or_default());
+    let coloured = dataset.grey_train.is_some();
+    let class_rule = if coloured {
+        format!("{} >= {} ({})", dataset.label, p.threshold, dataset.class_names.get(p.threshold as usize..).map(|c| c.join(", ")).unwrap_or_default())
+    } else {
+        format!("{} = {}", dataset.label, dataset.class_names.get(1).cloned().unwrap_or_default())
+    };
     let notes = notes(p, dataset, n_tensors, n_parameters);
     let mut report = AimFairImageReport {
         command: command.to_string(),
         dataset: dataset.name.clone(),
         source: dataset.source.clone(),
         target: class_rule,
-        sensitive: "colour".into(),
+        sensitive: if coloured { "colour".into() } else { dataset.sensitive.clone() },
         s_values,
         rows,
         k_sweep,
@@ -694,7 +774,7 @@ fn concat(a: &ImageSplit, b: &ImageSplit) -> Result<ImageSplit> {
 }
 
 fn notes(p: &AimFairImageStudyParams, dataset: &ImageDataset, n_tensors: usize, n_parameters: usize) -> Vec<String> {
-    vec![
+    let data = if dataset.grey_train.is_some() {
         format!(
             "Data: {} ({}). y = class >= {}; s = colour, {} (s = 0) or {} (s = 1), the grey image written into that channel at 28 x 28 px. D_R has the paper's (y, s) fractions {:?}; validation is real with equal cells; the test set shows each of {} real test images in both colours (a colour-blind classifier has every gap exactly 0).",
             dataset.name,
@@ -704,9 +784,22 @@ fn notes(p: &AimFairImageStudyParams, dataset: &ImageDataset, n_tensors: usize, 
             COLOUR_NAMES[p.colours[1] as usize],
             p.bias_fractions,
             p.test_images
-        ),
+        )
+    } else {
         format!(
-            "Synthetic images: the Fair4Free image generator (conv VAE, latent {}, β = 10^{}; one per seed) trained on {} real images disjoint from D_R and validation, colours alternating; D_S1 and D_S2 filled cell by cell ({} images each; the paper: Stable Diffusion 2.1 trained on other data than CelebA, 20,000 images each). Sizes: D_R {} : D_S1 {} : D_S2 {} (the paper's 1 : 1 : 1).",
+            "Data: {} ({}). y = `{}`, s = `{}`{}; D_R has the paper's (y, s) fractions {:?} from the training split; validation and the generator's images are further training images with equal cells; the test split is cut to equal cells (no counterfactual images: its gaps include sampling noise).",
+            dataset.name,
+            dataset.source,
+            dataset.label,
+            dataset.sensitive,
+            p.protected_group.as_ref().map_or(String::new(), |g| format!(" (s = 1: {g}, s = 0: every other group)")),
+            p.bias_fractions
+        )
+    };
+    vec![
+        data,
+        format!(
+            "Synthetic images: the Fair4Free image generator (conv VAE, latent {}, β = 10^{}; one per seed) trained on {} real images disjoint from D_R and validation, with equal (y, s) cells; D_S1 and D_S2 filled cell by cell ({} images each; the paper: Stable Diffusion 2.1 trained on other data than CelebA, 20,000 images each). Sizes: D_R {} : D_S1 {} : D_S2 {} (the paper's 1 : 1 : 1).",
             p.generator.fair4free.latent,
             p.generator.fair4free.beta_log10.map_or("-inf".into(), |b| format!("{b}")),
             p.generator_images,

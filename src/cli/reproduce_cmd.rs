@@ -112,6 +112,10 @@ pub struct AimFairArgs {
     /// Images: train everything afresh and cache nothing.
     #[arg(long)]
     pub no_cache: bool,
+    /// Images: train nothing; write the report files again from a report JSON this command
+    /// wrote (e.g. after a renderer changed), into --out.
+    #[arg(long, value_name = "FILE.json")]
+    pub render: Option<PathBuf>,
     /// Folder for aim-fair-<dataset>-<sensitive>.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -439,6 +443,13 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
 
 /// `reproduce aim-fair --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
+    if let Some(path) = &args.render {
+        let text = std::fs::read_to_string(path).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
+        let report: fairdistill::studies::AimFairImageReport =
+            serde_json::from_str(&text).map_err(|e| fairdistill::Error::Schema(format!("{}: not an image AIM-Fair report: {e}", path.display())))?;
+        check_output_dir(&args.out)?;
+        return write_image_report(&args.out, &report, quiet);
+    }
     let mut p = if args.quick { AimFairImageStudyParams::quick() } else { AimFairImageStudyParams::full() };
     if let Some(s) = args.seeds {
         p.seeds = s;
@@ -496,15 +507,21 @@ fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive.to_lowercase());
-        let mut md = report.to_markdown();
-        md.push_str("\n## Charts\n\n");
-        for (name, svg) in report.charts() {
-            let file = format!("{stem}-{name}.svg");
-            fairdistill::atomic::write_atomic(&args.out.join(&file), svg.as_bytes())?;
-            md.push_str(&format!("![{name}]({file})\n\n"));
-        }
-        write_report(&args.out, &stem, &report.command, &md, &report.to_html(), &report.to_json()?, quiet)?;
+        write_image_report(&args.out, &report, quiet)?;
     }
     printed
+}
+
+/// Writes `<out>/aim-fair-<dataset>-<sensitive>.{md,html,json}` and one SVG per chart.
+fn write_image_report(out: &std::path::Path, report: &fairdistill::studies::AimFairImageReport, quiet: bool) -> Result<()> {
+    let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive.to_lowercase());
+    let mut md = report.to_markdown();
+    md.push_str("\n## Charts\n\n");
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    for (name, svg) in report.charts() {
+        let file = format!("{stem}-{name}.svg");
+        fairdistill::atomic::write_atomic(&out.join(&file), svg.as_bytes())?;
+        md.push_str(&format!("![{name}]({file})\n\n"));
+    }
+    write_report(out, &stem, &report.command, &md, &report.to_html(), &report.to_json()?, quiet)
 }

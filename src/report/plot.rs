@@ -224,7 +224,7 @@ const SAFE_PALETTE: [RGBColor; 7] = [
 
 /// A scatter chart 720 px wide: the plot on the left, the legend in its own column on the right
 /// (never on the data), point labels beside the points, error bars where given, text of at least
-/// 12 px, and a one-line caption under the title saying what to read from it. The axes span the
+/// 12 px (plotters writes 3/4 of the requested size into the SVG), and a one-line caption under the title saying what to read from it. The axes span the
 /// points and their error bars with a margin.
 pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[ScatterSeries]) -> Result<String> {
     let mut xs = Vec::new();
@@ -252,21 +252,21 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
         let (head, body) = root.split_vertically(56);
-        head.draw(&Text::new(title.to_string(), (12, 6), ("sans-serif", 18).into_font())).map_err(map)?;
-        head.draw(&Text::new(caption.to_string(), (12, 32), ("sans-serif", 13).into_font().color(&RGBColor(60, 60, 60)))).map_err(map)?;
+        head.draw(&Text::new(title.to_string(), (12, 6), ("sans-serif", 22).into_font())).map_err(map)?;
+        head.draw(&Text::new(caption.to_string(), (12, 32), ("sans-serif", 17).into_font().color(&RGBColor(60, 60, 60)))).map_err(map)?;
         let (plot, legend) = body.split_horizontally(560);
         let mut chart = ChartBuilder::on(&plot)
             .margin(10)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
+            .x_label_area_size(50)
+            .y_label_area_size(64)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(map)?;
         chart
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 17))
+            .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(map)?;
         for (i, s) in series.iter().enumerate() {
@@ -290,12 +290,12 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
             for p in &pts {
                 if let Some(l) = &p.label {
                     let (px, py) = chart.backend_coord(&(p.x, p.y));
-                    plot.draw(&Text::new(l.clone(), (px + 7, py - 16), ("sans-serif", 12).into_font())).map_err(map)?;
+                    plot.draw(&Text::new(l.clone(), (px + 7, py - 16), ("sans-serif", 16).into_font())).map_err(map)?;
                 }
             }
             let y = 30 + 24 * i as i32;
             legend.draw(&Circle::new((12, y + 7), 5, color.filled())).map_err(map)?;
-            legend.draw(&Text::new(s.name.clone(), (24, y), ("sans-serif", 13).into_font())).map_err(map)?;
+            legend.draw(&Text::new(s.name.clone(), (24, y), ("sans-serif", 17).into_font())).map_err(map)?;
         }
         root.present().map_err(map)?;
     }

@@ -487,6 +487,44 @@ fn a_closed_pipe_exits_quietly() {
 }
 
 #[test]
+fn a_closed_or_full_stderr_loses_nothing() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // The log line after training goes to a closed pipe, then to a full device: the model is
+    // saved either way, exit 0, no panic.
+    for (i, full) in [false, true].into_iter().enumerate() {
+        let model = dir.path().join(format!("m{i}"));
+        let args = ["train", "fair4free", "--dataset", "german", "--epochs", "1", "--model", model.to_str().unwrap()];
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fairdistill"));
+        cmd.args(args).stdout(Stdio::null());
+        let status = if full {
+            let Ok(dev) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { continue };
+            cmd.stderr(dev).status().unwrap()
+        } else {
+            let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+            drop(child.stderr.take());
+            child.wait().unwrap()
+        };
+        assert_eq!(status.code(), Some(0), "{status:?}");
+        assert!(model.join("model.safetensors").exists());
+    }
+}
+
+#[test]
+fn absurd_sizes_are_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = fairdistill(&["audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--n-boot", "100000000000"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--n-boot 100000000000") && stderr.contains("GiB") && stderr.contains("--force"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["evaluate", "--dataset", "german", "--trees", "100000000000"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--trees 100000000000") && stderr.contains("GiB") && stderr.contains("--force"), "{stderr}");
+    assert!(started.elapsed().as_secs() < 30, "refused at once");
+}
+
+#[test]
 fn a_full_stdout_is_a_one_line_error() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // not Linux
@@ -538,6 +576,50 @@ fn output_paths_are_checked_before_any_work() {
     let (code, _, stderr) = fairdistill(&["train", "fair4free", "--dataset", "german", "--model", &format!("{input}/m")]);
     assert_eq!(code, 1);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Starts `generate` of many rows into `out` (which holds a previous result), waits until its
+/// temporary file beside `out` has grown, and returns the child and the temporary file's path.
+fn generate_until_writing(model: &std::path::Path, out: &std::path::Path) -> (std::process::Child, std::path::PathBuf) {
+    let child = Command::new(env!("CARGO_BIN_EXE_fairdistill"))
+        .args(["--quiet", "generate", "--model", model.to_str().unwrap(), "--n", "20000000", "--force", "--out", out.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp = out.with_file_name(format!(".{}.tmp-{}", out.file_name().unwrap().to_string_lossy(), child.id()));
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&tmp).map_or(true, |m| m.len() < 200_000) {
+        assert!(started.elapsed().as_secs() < 120, "generate never started writing {}", tmp.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, tmp)
+}
+
+#[test]
+fn killing_generate_mid_write_leaves_the_previous_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    let (code, _, stderr) = fairdistill(&["--quiet", "train", "fair4free", "--dataset", "german", "--model", model.to_str().unwrap(), "--epochs", "1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = dir.path().join("synth.csv");
+    let previous = "the previous result, which an interrupted run must not touch\n";
+    // SIGTERM (as Ctrl-C, a job scheduler's stop): the handler removes the temporary file.
+    std::fs::write(&out, previous).unwrap();
+    let (child, tmp) = generate_until_writing(&model, &out);
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out_status = child.wait_with_output().unwrap().status;
+    assert_eq!(out_status.code(), Some(130), "{out_status:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), previous, "the previous file is byte-identical");
+    assert!(!tmp.exists(), "the temporary file is removed");
+    // SIGKILL (out-of-memory killer, power loss): nothing can run, but the file under the final
+    // name is still the previous one; only the temporary file remains.
+    let (mut child, tmp) = generate_until_writing(&model, &out);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), previous, "the previous file is byte-identical");
+    let _ = std::fs::remove_file(tmp);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Fair4Free behaviour with tiny configurations: the penalty lowers the measured dependence, the
 //! losses fall, a seed reproduces the same bits, generation writes valid rows.
 
-use fairdistill::data::{Column, LabelSpec, Table};
+use fairdistill::data::{Column, ColumnData, LabelSpec, Table};
 use fairdistill::methods::fair4free::{Fair4Free, Fair4FreeParams, LatentSource};
 use fairdistill::Error;
 
@@ -139,4 +139,56 @@ fn numeric_noise_draws_from_the_learned_variance_and_label_weight_is_validated()
         let err = Fair4Free::fit(&tiny().numeric_noise(bad), &t, &mut |_| {}).unwrap_err();
         assert!(matches!(err, Error::InvalidParam { name: "numeric_noise", .. }), "{err}");
     }
+}
+
+#[test]
+fn generated_rows_stay_in_the_training_range_and_whole_columns_stay_whole() {
+    // Column `n` holds whole numbers in 0..=9, `a` two-decimal numbers; the prior (not the
+    // student) as latent source pushes the decoder outside the data's range.
+    let mut t = leaky_table(400);
+    let whole: Vec<f64> = (0..400).map(|i| (i % 10) as f64).collect();
+    let mut cols = t.columns().to_vec();
+    cols.push(Column::numeric("n", whole));
+    t = Table::new(cols, t.label().to_vec(), t.label_spec().clone(), vec!["s".into()]).unwrap();
+    let m = Fair4Free::fit(&tiny().epochs(3).seed(4), &t, &mut |_| {}).unwrap();
+    let (g, clipped) = m.generate_counted(3000, 1, LatentSource::Prior).unwrap();
+    let range = |table: &Table, name: &str| {
+        let ColumnData::Numeric(v) = table.columns().iter().find(|c| c.name == name).unwrap().data.clone() else { panic!("{name} is numeric") };
+        (v.iter().copied().fold(f64::INFINITY, f64::min), v.iter().copied().fold(f64::NEG_INFINITY, f64::max), v)
+    };
+    for name in ["a", "b", "n"] {
+        let (lo, hi, _) = range(&t, name);
+        let (glo, ghi, _) = range(&g, name);
+        assert!(glo >= lo && ghi <= hi, "{name}: generated [{glo}, {ghi}] outside the data's [{lo}, {hi}]");
+    }
+    let (_, _, n) = range(&g, "n");
+    assert!(n.iter().all(|v| v.fract() == 0.0), "whole numbers stay whole");
+    assert_eq!(clipped.iter().map(|c| c.column.as_str()).collect::<Vec<_>>(), ["a", "b", "n"]);
+    assert!(clipped.iter().any(|c| c.cells > 0), "the prior leaves the range somewhere: {clipped:?}");
+    // The same rows as before clipping where they were in range: clipping moves only the
+    // out-of-range cells, so the count equals the cells on the boundary at most.
+    let (_, _, a) = range(&g, "a");
+    let (lo, hi, _) = range(&t, "a");
+    let on_bounds = a.iter().filter(|&&v| v == lo || v == hi).count();
+    assert!(clipped[0].cells <= on_bounds, "{} clipped, {on_bounds} on the bounds", clipped[0].cells);
+}
+
+#[test]
+fn rows_streamed_in_chunks_are_the_rows_generated_at_once() {
+    let t = leaky_table(300);
+    let m = Fair4Free::fit(&tiny().epochs(2).seed(5), &t, &mut |_| {}).unwrap();
+    let n = 2 * fairdistill::methods::fair4free::GENERATE_CHUNK + 17;
+    let whole = m.generate(n, 3, LatentSource::Student).unwrap();
+    let mut expected = Vec::new();
+    whole.write_csv(&mut expected).unwrap();
+    let mut streamed = csv::Writer::from_writer(Vec::new());
+    let mut chunks = 0;
+    m.generate_chunks(n, 3, LatentSource::Student, &mut |table| {
+        table.write_csv_records(&mut streamed, chunks == 0)?;
+        chunks += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(chunks, 3);
+    assert_eq!(String::from_utf8(streamed.into_inner().unwrap()).unwrap(), String::from_utf8(expected).unwrap());
 }

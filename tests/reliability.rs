@@ -230,6 +230,17 @@ fn unknown_categories_name_the_file_line_and_the_known_ones() {
 }
 
 #[test]
+fn a_test_file_category_the_training_rows_lack_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(&dir, "train.csv", "x,city,s,y\n1,a,f,0\n2,b,m,1\n3,a,m,0\n4,b,f,1\n");
+    let test = write(&dir, "test.csv", "x,city,s,y\n1,a,f,0\n2,c,m,1\n");
+    let mut spec = CsvSpec::new(&train, "y");
+    spec.test_path = Some(test.clone());
+    let e = load_csv(&spec, &sens(&["s"])).unwrap_err().to_string();
+    assert_eq!(e, format!("{}: line 3: column `city`: unknown category `c`; known categories: `a`, `b`", test.display()));
+}
+
+#[test]
 fn schema_errors_name_the_file_and_the_choices() {
     let opts = LoadOptions { sensitive: vec!["age".into()], ..LoadOptions::default() };
     let e = load_builtin("german", &opts).unwrap_err().to_string();

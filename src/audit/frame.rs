@@ -41,6 +41,18 @@ pub struct FairnessAudit<'a> {
     scores: Option<&'a [f64]>,
     features: Option<ArrayView2<'a, f64>>,
     params: AuditParams,
+    progress: Option<Progress<'a>>,
+}
+
+/// A progress callback for the long parts of an audit: `(what, done, total)`, called from worker
+/// threads (today: the consistency score's neighbour search, `"consistency"`, in rows).
+#[derive(Clone, Copy)]
+pub struct Progress<'a>(pub &'a (dyn Fn(&str, usize, usize) + Sync));
+
+impl std::fmt::Debug for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 impl<'a> FairnessAudit<'a> {
@@ -53,6 +65,7 @@ impl<'a> FairnessAudit<'a> {
             scores: None,
             features: None,
             params: AuditParams::default(),
+            progress: None,
         }
     }
 
@@ -77,6 +90,12 @@ impl<'a> FairnessAudit<'a> {
 
     pub fn params(mut self, params: AuditParams) -> Self {
         self.params = params;
+        self
+    }
+
+    /// Reports progress of the long parts (see [`Progress`]).
+    pub fn progress(mut self, f: &'a (dyn Fn(&str, usize, usize) + Sync)) -> Self {
+        self.progress = Some(Progress(f));
         self
     }
 
@@ -184,7 +203,13 @@ impl<'a> FairnessAudit<'a> {
         if let Some(x) = self.features {
             let xs = standardize(x);
             let y: Vec<f64> = self.y_pred.iter().map(|&v| v as f64).collect();
-            report.consistency = Some(crate::audit::consistency::consistency_standardized(xs.view(), &y, p.consistency_k)?);
+            let rows = xs.nrows();
+            let report_rows = |done: usize| {
+                if let Some(Progress(f)) = self.progress {
+                    f("consistency", done, rows);
+                }
+            };
+            report.consistency = Some(crate::audit::consistency::consistency_standardized(xs.view(), &y, p.consistency_k, &report_rows)?);
             if let Some(scores) = self.scores {
                 let l = lipschitz(xs.view(), scores, p.lipschitz_pairs, p.seed);
                 report.lipschitz_individual_unfairness = Some(l.value.clone());

@@ -475,7 +475,6 @@ pub(crate) fn kth_neighbour_distance(x: ArrayView2<'_, f64>, k: usize) -> Vec<f6
 /// (AIF360's consistency convention), nearest first; ties in distance go to the smaller index
 /// (so with more than `k` exact duplicates of a row, the row itself may be left out in favour
 /// of smaller-indexed copies). Rows get `min(k, n)` indices. `x` must be finite.
-#[allow(dead_code, reason = "the entry point for AIF360-style consistency")]
 pub(crate) fn nearest_indices(x: ArrayView2<'_, f64>, k: usize) -> Vec<Vec<usize>> {
     let centre = column_mean(&[x]);
     let ps = PointSet::new(x, &centre);

@@ -13,6 +13,7 @@ mod derived;
 mod frame;
 mod groups;
 mod individual;
+mod kd_tree;
 pub(crate) mod knn;
 mod multiclass;
 mod params;
@@ -25,7 +26,9 @@ pub use aimfair::{Cell, CellSummary};
 pub use by_group::GroupRow;
 pub use dependence::distance_correlation_sq;
 pub use derived::{Agg, DerivedMetric, Method, UndefinedPolicy};
-pub use frame::{AuditReport, FairnessAudit, GroupIntervals};
+#[doc(hidden)]
+pub use consistency::consistency_brute_force;
+pub use frame::{AuditReport, FairnessAudit, GroupIntervals, Progress};
 pub use groups::{Confusion, GroupKey};
 pub use individual::{pairwise_lipschitz, standardize, Lipschitz};
 pub use multiclass::{multiclass_fairness, ClassDisparity, GroupAccuracy, MulticlassReport};

@@ -9,7 +9,7 @@ use fairdistill::report::{Render, ReportTable};
 use fairdistill::Result;
 use serde::Serialize;
 
-use crate::cli::output::check_output_file;
+use crate::cli::output::{check_memory, check_output_file};
 use crate::cli::args::{render, write_output, ReportFormat};
 
 /// What undefined group rates do in the disparities.
@@ -56,6 +56,10 @@ pub struct AuditArgs {
     /// Bootstrap resamples for the confidence intervals (0 = none).
     #[arg(long, default_value_t = 200)]
     pub n_boot: usize,
+    /// Run even when the estimated memory (of the bootstrap's resampled statistics) exceeds what
+    /// the machine has available.
+    #[arg(long)]
+    pub force: bool,
     /// Seed of the bootstrap and of the pair sampling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -123,7 +127,7 @@ impl Render for AuditOutput<'_> {
     }
 }
 
-pub fn run(args: AuditArgs) -> Result<()> {
+pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
     for out in [&args.out, &args.plot].into_iter().flatten() {
         check_output_file(out, &[&args.input], None)?;
     }
@@ -145,6 +149,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let sensitive: Vec<Vec<String>> = args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?;
     let scores = args.score.as_deref().map(|c| csv.numbers(c)).transpose()?;
     let features = if args.features.is_empty() { None } else { Some(csv.matrix(&args.features)?) };
+    // The bootstrap keeps every resample's statistics (about 40 + 3 per group, 16 bytes each).
+    let groups: std::collections::HashSet<Vec<&str>> =
+        (0..y_true.len()).map(|i| sensitive.iter().map(|c| c[i].as_str()).collect()).collect();
+    let stats = 40 + 3 * groups.len() as u128;
+    check_memory(&format!("--n-boot {}", args.n_boot), args.n_boot as u128 * (24 + 16 * stats), args.force)?;
     let params = AuditParams::default()
         .n_boot(args.n_boot)
         .seed(args.seed)
@@ -164,7 +173,10 @@ pub fn run(args: AuditArgs) -> Result<()> {
     if let Some(x) = &features {
         audit = audit.features(x.view());
     }
-    let report = audit.run()?;
+    let bar = crate::cli::progress::bar(features.as_ref().map_or(0, |x| x.nrows() as u64), "consistency (rows)", quiet || features.is_none());
+    let show = |_: &str, done: usize, _: usize| bar.set_position(done as u64);
+    let report = audit.progress(&show).run()?;
+    bar.finish_and_clear();
     let output = AuditOutput {
         report: &report,
         input: InputSummary { file: args.input.display().to_string(), rows_read, rows_dropped, missing },

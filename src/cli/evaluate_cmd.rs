@@ -9,7 +9,7 @@ use fairdistill::forest::RandomForestParams;
 use fairdistill::Result;
 
 use crate::cli::args::{render, write_output, DatasetOptions, ReportFormat};
-use crate::cli::output::check_output_file;
+use crate::cli::output::{check_memory, check_output_file};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -23,6 +23,9 @@ pub struct EvaluateArgs {
     /// Trees of the forest.
     #[arg(long, default_value_t = 100)]
     pub trees: usize,
+    /// Train even when the forest's estimated memory exceeds what the machine has available.
+    #[arg(long)]
+    pub force: bool,
     /// Seed of the forest.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -53,6 +56,10 @@ pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
         forest: RandomForestParams::default().n_trees(args.trees).seed(args.seed),
         forest_sees_sensitive: !args.hide_sensitive,
     };
+    // A tree grown on n bootstrap rows has at most 2n - 1 nodes (about 48 bytes each with its
+    // leaf's class counts); one forest is held at a time.
+    let rows = dataset.train.n_rows() as u128;
+    check_memory(&format!("--trees {}", args.trees), args.trees as u128 * 2 * rows * 48, args.force)?;
     let evaluator = Evaluator::new(&dataset, params)?;
     let mut synthetic = Vec::new();
     for path in &args.train_on {
@@ -60,7 +67,7 @@ pub fn run(args: EvaluateArgs, quiet: bool) -> Result<()> {
         synthetic.push((name, read_table_like(path, &dataset.train)?));
     }
     if !quiet {
-        eprintln!("fairdistill: training {} forest(s) of {} trees on {}", 1 + synthetic.len(), args.trees, dataset.name);
+        crate::cli::output::note(&format!("fairdistill: training {} forest(s) of {} trees on {}", 1 + synthetic.len(), args.trees, dataset.name));
     }
     let table = evaluator.run(&synthetic)?;
     let text = render(&table, args.format)?;

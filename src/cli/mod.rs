@@ -51,10 +51,16 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    // Ctrl-C, SIGTERM or SIGHUP: remove the temporary files of writes in progress (the files
+    // under their final names are never partial), then exit with 130 as a shell does for SIGINT.
+    let _ = ctrlc::set_handler(|| {
+        fairdistill::atomic::remove_pending();
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Data(cmd)) => data_cmd::run(cmd),
-        Some(Command::Audit(args)) => audit_cmd::run(args),
+        Some(Command::Audit(args)) => audit_cmd::run(args, cli.quiet),
         Some(Command::Evaluate(args)) => evaluate_cmd::run(args, cli.quiet),
         Some(Command::Quality(args)) => quality_cmd::run(args),
         Some(Command::Reproduce(cmd)) => reproduce_cmd::run(cmd, cli.quiet),
@@ -62,7 +68,7 @@ pub fn main() -> ExitCode {
         Some(Command::Generate(args)) => model_cmd::generate(args, cli.quiet),
         None => {
             if !cli.quiet {
-                eprintln!("fairdistill: no command given; running `fairdistill reproduce fair4free --dataset adult --quick --no-write` (see `fairdistill --help`)");
+                output::note("fairdistill: no command given; running `fairdistill reproduce fair4free --dataset adult --quick --no-write` (see `fairdistill --help`)");
             }
             reproduce_cmd::fair4free(reproduce_cmd::Fair4FreeArgs::main_job(), cli.quiet)
         }

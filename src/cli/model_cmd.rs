@@ -8,7 +8,7 @@ use fairdistill::methods::fair4free::{EpochLog, Fair4Free, Fair4FreeImage, Fair4
 use fairdistill::studies::grid_png;
 use fairdistill::Result;
 
-use crate::cli::output::{check_memory, check_output_dir, check_output_file};
+use crate::cli::output::{check_disk, check_memory, check_output_dir, check_output_file};
 use crate::cli::args::DatasetOptions;
 use crate::cli::progress::bar;
 
@@ -116,7 +116,7 @@ pub struct GenerateArgs {
     /// Draw every sensitive group equally often instead of the training marginal.
     #[arg(long)]
     pub balanced: bool,
-    /// Generate even when the estimated memory exceeds what the machine has available.
+    /// Generate even when the estimate (disk for table rows, memory for images) exceeds what the machine has free.
     #[arg(long)]
     pub force: bool,
 }
@@ -166,7 +166,7 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
     model.save(&args.model)?;
     if !quiet {
         let d = model.latent_dcor_sq(&dataset.test, 2000)?;
-        eprintln!("fairdistill: saved {} (dCor²(mu, s) on test rows: {d:.4})", args.model.display());
+        crate::cli::output::note(&format!("fairdistill: saved {} (dCor²(mu, s) on test rows: {d:.4})", args.model.display()));
     }
     Ok(())
 }
@@ -199,7 +199,7 @@ fn train_images(args: TrainFair4FreeArgs, quiet: bool) -> Result<()> {
     model.save(&args.model)?;
     if !quiet {
         let d = model.latent_dcor_sq(&ds.test, 2000)?;
-        eprintln!("fairdistill: saved {} (dCor²(mu, s) on the balanced test images: {d:.4})", args.model.display());
+        crate::cli::output::note(&format!("fairdistill: saved {} (dCor²(mu, s) on the balanced test images: {d:.4})", args.model.display()));
     }
     Ok(())
 }
@@ -213,9 +213,6 @@ pub fn generate(args: GenerateArgs, quiet: bool) -> Result<()> {
     }
     check_output_file(&args.out, &[], Some(&args.model))?;
     let mut model = Fair4Free::load(&args.model)?;
-    // The model-space matrix (f64) and the table's cells (about 32 bytes each), at least.
-    let cells = args.n as u128 * model.layout.full_width as u128;
-    check_memory(&format!("--n {}", args.n), cells * 8 + args.n as u128 * (model.encoder.columns().len() as u128 + 1) * 32, args.force)?;
     if args.balanced {
         model.params.group_sampling = GroupSampling::Balanced;
     }
@@ -223,12 +220,57 @@ pub fn generate(args: GenerateArgs, quiet: bool) -> Result<()> {
         SourceArg::Student => LatentSource::Student,
         SourceArg::Prior => LatentSource::Prior,
     };
-    let table = model.generate(args.n, args.seed, source)?;
-    table.write_csv_path(&args.out)?;
+    // Rows go to the file GENERATE_CHUNK at a time (bounded memory for any --n). After the first
+    // chunk, the file's size is estimated and checked against the free disk space.
+    let progress = crate::cli::progress::bar(args.n as u64, "generating (rows)", quiet);
+    let mut clipped = Vec::new();
+    let mut failure: Option<fairdistill::Error> = None;
+    fairdistill::atomic::write_atomic_with(&args.out, &mut |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        let mut rows = 0usize;
+        let streamed = model.generate_chunks(args.n, args.seed, source, &mut |table| {
+            table.write_csv_records(&mut csv, rows == 0)?;
+            if rows == 0 && !args.force {
+                csv.flush().map_err(|e| fairdistill::Error::io(&args.out, e))?;
+                let per_row = csv_bytes(&table)? as f64 / table.n_rows() as f64;
+                check_disk(&args.out, &format!("--n {}", args.n), (per_row * args.n as f64) as u128)?;
+            }
+            rows += table.n_rows();
+            progress.set_position(rows as u64);
+            Ok(())
+        });
+        match streamed {
+            Ok(c) => {
+                clipped = c;
+                csv.flush()
+            }
+            Err(e) => {
+                failure = Some(e);
+                Err(std::io::Error::other("generation stopped"))
+            }
+        }
+    })
+    .map_err(|e| failure.take().unwrap_or(e))?;
+    progress.finish_and_clear();
     if !quiet {
-        eprintln!("fairdistill: wrote {} rows to {}", table.n_rows(), args.out.display());
+        crate::cli::output::note(&format!("fairdistill: wrote {} rows to {}", args.n, args.out.display()));
+        let shown: Vec<String> = clipped
+            .iter()
+            .filter(|c| c.cells > 0)
+            .map(|c| format!("{} {:.1} %", c.column, 100.0 * c.cells as f64 / args.n as f64))
+            .collect();
+        if !shown.is_empty() {
+            crate::cli::output::note(&format!("fairdistill: clipped to the training range (share of rows): {}", shown.join(", ")));
+        }
     }
     Ok(())
+}
+
+/// Bytes of `table` as CSV rows (no header).
+fn csv_bytes(table: &fairdistill::data::Table) -> Result<usize> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    table.write_csv_records(&mut w, false)?;
+    Ok(w.into_inner().map_err(|e| fairdistill::Error::io("<csv output>", e.into_error()))?.len())
 }
 
 /// `generate` from an image model: a folder of IDX files and a PNG grid.
@@ -267,7 +309,7 @@ fn generate_images(args: GenerateArgs, quiet: bool) -> Result<()> {
         fairdistill::atomic::write_atomic(&dir.join("grid.png"), &png)
     })?;
     if !quiet {
-        eprintln!("fairdistill: wrote {n} images with their classes and groups, and grid.png, to {}", args.out.display());
+        crate::cli::output::note(&format!("fairdistill: wrote {n} images with their classes and groups, and grid.png, to {}", args.out.display()));
     }
     Ok(())
 }

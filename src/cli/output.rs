@@ -26,6 +26,12 @@ pub fn print_stdout(text: &str) -> Result<()> {
 
 /// The exit status of a command's result, printing an error (one line on stderr) when there is
 /// one; a broken stdout pipe exits quietly with status 141.
+/// Prints a log line on stderr. A closed or full stderr (`2>&1 | head`) is ignored: a log line
+/// is never worth a panic or a lost result.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 pub fn exit_code(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,6 +106,35 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses, before allocating, work whose estimated memory (`bytes`) exceeds what the machine has
 /// available, unless `force`: the error says the estimate, the limit and `--force`.
+/// Refuses to write about `bytes` into the folder of `path` when its file system has less free
+/// space (unless `force`): says the estimate and the free space. Unknown free space passes.
+pub fn check_disk(path: &std::path::Path, what: &str, bytes: u128) -> Result<()> {
+    if is_special(path) {
+        return Ok(());
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let Some(free) = free_disk(dir) else { return Ok(()) };
+    if bytes > free as u128 {
+        let gib = |b: u128| b as f64 / (1u128 << 30) as f64;
+        return Err(Error::invalid(
+            "size",
+            what,
+            format!(
+                "would write about {:.1} GiB and {} has {:.1} GiB free; ask for fewer rows, or pass --force to try anyway",
+                gib(bytes),
+                dir.display(),
+                gib(free as u128)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Free bytes for an unprivileged user on the file system holding `dir`.
+fn free_disk(dir: &std::path::Path) -> Option<u64> {
+    fs4::available_space(dir).ok()
+}
+
 pub fn check_memory(what: &str, bytes: u128, force: bool) -> Result<()> {
     if force {
         return Ok(());

@@ -347,7 +347,7 @@ fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str
         fairdistill::atomic::write_atomic(&out.join(format!("{stem}.{ext}")), text.as_bytes())?;
     }
     if !quiet {
-        eprintln!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display());
+        crate::cli::output::note(&format!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display()));
     }
     Ok(())
 }

@@ -112,6 +112,9 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
                 .into_iter()
                 .map(|(n, k)| (n, Some(k)))
                 .collect();
+            // A category the training rows lack is an error naming its line in the test file
+            // (the encoder could not encode it later, and would not say where it is).
+            fixed.categories = crate::data::like::categories_of(&table);
             fixed.positive = Some(table.label_spec().positive.clone());
             fixed.negative = Some(table.label_spec().negative.clone());
             let (test, missing_test) = build_table(&raw_test, &fixed, opts.missing)?;

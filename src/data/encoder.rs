@@ -20,6 +20,15 @@ pub enum ColumnEncoding {
         std: f64,
         /// Decimals to round to on the way back (the source's), `None` for full precision.
         decimals: Option<u8>,
+        /// The smallest and largest value of the fitted data (absent in model files written
+        /// before 0.2: nothing is clipped then). Generated rows are clipped to it
+        /// ([`Encoder::clip_to_range`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        range: Option<(f64, f64)>,
+        /// Every value of the fitted data is a whole number: generated values are rounded to
+        /// whole numbers ([`Encoder::inverse_clipped`]).
+        #[serde(default)]
+        whole: bool,
     },
     /// One 0/1 column per level, levels sorted.
     Categorical { name: String, levels: Vec<String> },
@@ -91,11 +100,14 @@ impl Encoder {
                     let mean = v.iter().sum::<f64>() / n;
                     let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
                     let std = if var > 0.0 { var.sqrt() } else { 1.0 };
+                    let range = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
                     ColumnEncoding::Numeric {
                         name: c.name.clone(),
                         mean,
                         std,
                         decimals: c.decimals,
+                        range: Some(range),
+                        whole: v.iter().all(|x| x.fract() == 0.0),
                     }
                 }
                 ColumnData::Categorical(v) => {
@@ -212,6 +224,18 @@ impl Encoder {
     ///
     /// `label` gives the 0/1 labels of the rows; `sensitive` names the sensitive columns.
     pub fn inverse<S: AsRef<str>>(&self, x: ArrayView2<f64>, label: &[u8], sensitive: &[S]) -> Result<Table> {
+        self.decode(x, label, sensitive, false).map(|(t, _)| t)
+    }
+
+    /// [`Encoder::inverse`] for generated rows: a numeric column whose fitted values were all
+    /// whole numbers gets whole numbers, and each numeric value is clipped to the fitted data's
+    /// range `[min, max]` (after rounding). Returns the table and, per numeric column, how many cells were clipped.
+    /// An encoder without a recorded range (an older model file) clips nothing.
+    pub fn inverse_clipped<S: AsRef<str>>(&self, x: ArrayView2<f64>, label: &[u8], sensitive: &[S]) -> Result<(Table, Vec<ClippedCells>)> {
+        self.decode(x, label, sensitive, true)
+    }
+
+    fn decode<S: AsRef<str>>(&self, x: ArrayView2<f64>, label: &[u8], sensitive: &[S], clip: bool) -> Result<(Table, Vec<ClippedCells>)> {
         if x.ncols() != self.width() {
             return Err(Error::LengthMismatch {
                 what: "matrix columns against the encoder width".into(),
@@ -233,16 +257,30 @@ impl Encoder {
             });
         }
         let mut columns = Vec::with_capacity(self.columns.len());
+        let mut clips = Vec::new();
         let mut start = 0;
         for enc in &self.columns {
             match enc {
-                ColumnEncoding::Numeric { name, mean, std, decimals } => {
+                ColumnEncoding::Numeric { name, mean, std, decimals, range, whole } => {
+                    let (lo, hi) = match (clip, range) {
+                        (true, Some(r)) => *r,
+                        _ => (f64::NEG_INFINITY, f64::INFINITY),
+                    };
+                    let decimals = if clip && *whole { &Some(0) } else { decimals };
+                    let mut clipped = 0;
                     let values = x
                         .column(start)
                         .iter()
-                        .map(|z| round_to(z * std + mean, *decimals))
+                        .map(|z| {
+                            let v = round_to(z * std + mean, *decimals);
+                            if v < lo || v > hi {
+                                clipped += 1;
+                            }
+                            v.clamp(lo, hi)
+                        })
                         .collect();
                     columns.push(Column::numeric(name.clone(), values).with_decimals(*decimals));
+                    clips.push(ClippedCells { column: name.clone(), cells: clipped });
                 }
                 ColumnEncoding::Categorical { name, levels } => {
                     let block = x.slice(ndarray::s![.., start..start + levels.len()]);
@@ -264,13 +302,21 @@ impl Encoder {
             }
             start += enc.width();
         }
-        Table::new(
+        let table = Table::new(
             columns,
             label.to_vec(),
             self.label.clone().ok_or_else(|| Error::Schema("this encoder was fitted without a label: it cannot rebuild a table".into()))?,
             sensitive.iter().map(|s| s.as_ref().to_string()).collect(),
-        )
+        )?;
+        Ok((table, clips))
     }
+}
+
+/// How many cells of one numeric column [`Encoder::inverse_clipped`] moved into the fitted range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClippedCells {
+    pub column: String,
+    pub cells: usize,
 }
 
 fn round_to(x: f64, decimals: Option<u8>) -> f64 {

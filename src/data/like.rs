@@ -20,17 +20,7 @@ pub fn read_table_like(path: &Path, like: &Table) -> Result<Table> {
 pub fn parse_table_like(bytes: &[u8], source_name: &str, like: &Table) -> Result<Table> {
     let raw = read_delimited(bytes, source_name, &ReadOptions::default())?;
     let schema = like.schema();
-    let categories = like
-        .columns()
-        .iter()
-        .filter_map(|c| match &c.data {
-            ColumnData::Categorical(v) => {
-                let levels: std::collections::BTreeSet<&str> = v.iter().map(String::as_str).collect();
-                Some((c.name.clone(), levels.into_iter().map(String::from).collect()))
-            }
-            ColumnData::Numeric(_) => None,
-        })
-        .collect();
+    let categories = categories_of(like);
     let spec = TableSpec {
         features: schema.columns.iter().map(|(n, k)| (n.clone(), Some(*k))).collect(),
         label: schema.label.name.clone(),
@@ -43,4 +33,20 @@ pub fn parse_table_like(bytes: &[u8], source_name: &str, like: &Table) -> Result
     };
     let (table, _) = build_table(&raw, &spec, MissingPolicy::Fail)?;
     Ok(table)
+}
+
+/// The categories of every categorical column of `table`, sorted: a file read "like" it may
+/// use only these (an unknown one is an error naming its line).
+pub(crate) fn categories_of(table: &Table) -> std::collections::BTreeMap<String, Vec<String>> {
+    table
+        .columns()
+        .iter()
+        .filter_map(|c| match &c.data {
+            ColumnData::Categorical(v) => {
+                let levels: std::collections::BTreeSet<&str> = v.iter().map(String::as_str).collect();
+                Some((c.name.clone(), levels.into_iter().map(String::from).collect()))
+            }
+            ColumnData::Numeric(_) => None,
+        })
+        .collect()
 }

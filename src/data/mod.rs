@@ -34,7 +34,7 @@ pub use csv_file::{load_csv, CsvSpec};
 pub use dataset::{
     load_builtin, Dataset, DatasetSummary, GroupSummary, LoadOptions, BUILTIN_DATASETS, DATA_DIR_ENV, FETCH_COMMAND,
 };
-pub use encoder::{ColumnEncoding, Encoder};
+pub use encoder::{ClippedCells, ColumnEncoding, Encoder};
 pub use like::{parse_table_like, read_table_like};
 pub use german::{parse_german, GERMAN_COLUMNS};
 pub use reader::{MissingPolicy, MissingReport};

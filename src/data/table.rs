@@ -301,11 +301,24 @@ impl Table {
     /// with its original class text.
     pub fn write_csv<W: std::io::Write>(&self, writer: W) -> Result<()> {
         let mut w = csv::Writer::from_writer(writer);
-        let map = |e: csv::Error| Error::Schema(format!("writing CSV: {e}"));
-        let mut header: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
-        header.push(&self.label_spec.name);
-        w.write_record(&header).map_err(map)?;
-        let mut record: Vec<String> = Vec::with_capacity(header.len());
+        self.write_csv_records(&mut w, true)?;
+        w.flush().map_err(|e| Error::io("<csv output>", e))?;
+        Ok(())
+    }
+
+    /// Writes the rows (after the header when `header`) to an open CSV writer: tables written
+    /// one after another with `header` only for the first make one CSV file.
+    pub fn write_csv_records<W: std::io::Write>(&self, w: &mut csv::Writer<W>, header: bool) -> Result<()> {
+        let map = |e: csv::Error| match e.into_kind() {
+            csv::ErrorKind::Io(e) => Error::io("<csv output>", e),
+            other => Error::Schema(format!("writing CSV: {other:?}")),
+        };
+        let mut names: Vec<&str> = self.columns.iter().map(|c| c.name.as_str()).collect();
+        names.push(&self.label_spec.name);
+        if header {
+            w.write_record(&names).map_err(map)?;
+        }
+        let mut record: Vec<String> = Vec::with_capacity(names.len());
         for r in 0..self.n_rows() {
             record.clear();
             record.extend(self.columns.iter().map(|c| c.data.cell_text(r, c.decimals)));
@@ -316,7 +329,6 @@ impl Table {
             });
             w.write_record(&record).map_err(map)?;
         }
-        w.flush().map_err(|e| Error::io("<csv output>", e))?;
         Ok(())
     }
 

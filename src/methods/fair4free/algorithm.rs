@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::distance_correlation_sq;
-use crate::data::{Encoder, Table};
+use crate::data::{ClippedCells, Encoder, Table};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::fair4free::layout::Layout;
@@ -134,6 +134,50 @@ impl Fair4Free {
     /// `categorical_temperature` > 0; numerics at the decoder's mean, unscaled), label drawn from
     /// the head's probability given z alone.
     pub fn generate(&self, n: usize, seed: u64, source: LatentSource) -> Result<Table> {
+        Ok(self.generate_counted(n, seed, source)?.0)
+    }
+
+    /// [`Fair4Free::generate`], with the number of cells clipped to the training range per
+    /// numeric column (see [`Encoder::inverse_clipped`]).
+    pub fn generate_counted(&self, n: usize, seed: u64, source: LatentSource) -> Result<(Table, Vec<ClippedCells>)> {
+        let width = self.layout.full_width;
+        let mut full = Array2::<f64>::zeros((n, width));
+        let mut labels = Vec::with_capacity(n);
+        self.draw(n, seed, source, &mut |start, block, y| {
+            full.slice_mut(ndarray::s![start..start + block.nrows(), ..]).assign(&block);
+            labels.extend_from_slice(y);
+            Ok(())
+        })?;
+        self.encoder.inverse_clipped(full.view(), &labels, &self.sensitive_names())
+    }
+
+    /// The rows of [`Fair4Free::generate`] (the same rows, bit for bit), handed to `sink`
+    /// [`GENERATE_CHUNK`] at a time as tables of the original columns, so that any number of
+    /// rows takes bounded memory. Returns the clipped cells per numeric column, over all rows.
+    pub fn generate_chunks(&self, n: usize, seed: u64, source: LatentSource, sink: &mut dyn FnMut(Table) -> Result<()>) -> Result<Vec<ClippedCells>> {
+        let names = self.sensitive_names();
+        let mut total: Vec<ClippedCells> = Vec::new();
+        self.draw(n, seed, source, &mut |_, block, y| {
+            let (table, clips) = self.encoder.inverse_clipped(block.view(), y, &names)?;
+            if total.is_empty() {
+                total = clips;
+            } else {
+                for (t, c) in total.iter_mut().zip(clips) {
+                    t.cells += c.cells;
+                }
+            }
+            sink(table)
+        })?;
+        Ok(total)
+    }
+
+    fn sensitive_names(&self) -> Vec<String> {
+        self.layout.sensitive.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Draws `n` rows in model space, [`GENERATE_CHUNK`] at a time from one random stream, and
+    /// hands each block (its first row's position, the block, its labels) to `emit`.
+    fn draw(&self, n: usize, seed: u64, source: LatentSource, emit: &mut dyn FnMut(usize, Array2<f64>, &[u8]) -> Result<()>) -> Result<()> {
         if n == 0 {
             return Err(Error::invalid("n", 0, "generate at least one row"));
         }
@@ -141,12 +185,11 @@ impl Fair4Free {
         let dev = seeded_device(seed);
         let l = self.params.latent;
         let k = self.layout.n_groups();
-        let mut full = Array2::<f64>::zeros((n, self.layout.full_width));
-        let mut labels = Vec::with_capacity(n);
-        let chunk = 4096;
         let mut start = 0;
         while start < n {
-            let m = chunk.min(n - start);
+            let m = GENERATE_CHUNK.min(n - start);
+            let mut full = Array2::<f64>::zeros((m, self.layout.full_width));
+            let mut labels = Vec::with_capacity(m);
             let noise: Matrix = dev.sample_normal_like(&(m, l));
             let z = match source {
                 LatentSource::Student => self.student.forward(noise),
@@ -172,11 +215,10 @@ impl Fair4Free {
             let sd: Vec<f64> = self.teacher.num_logvar.as_vec().iter().map(|lv| (0.5 * *lv as f64).exp()).collect();
             let a = self.params.numeric_noise;
             for i in 0..m {
-                let row = start + i;
                 let xr = &x[i * w..(i + 1) * w];
                 for &j in &self.layout.numeric {
                     let noise = if a > 0.0 { a * sd[j] * rng.sample::<f64, _>(rand_distr::StandardNormal) } else { 0.0 };
-                    full[[row, self.layout.x_columns[j]]] = xr[j] as f64 + noise;
+                    full[[i, self.layout.x_columns[j]]] = xr[j] as f64 + noise;
                 }
                 // Each one-hot block: the arg-max level (temperature 0), or a level drawn from the
                 // decoder's softmax at the given temperature (1 = the trained likelihood).
@@ -186,7 +228,7 @@ impl Fair4Free {
                     let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                     if t <= 0.0 {
                         let best = logits.iter().position(|&v| v == top).unwrap_or(0);
-                        full[[row, self.layout.x_columns[block.start + best]]] = 1.0;
+                        full[[i, self.layout.x_columns[block.start + best]]] = 1.0;
                         continue;
                     }
                     let weights: Vec<f64> = logits.iter().map(|&v| ((v - top) as f64 / t).exp()).collect();
@@ -199,7 +241,7 @@ impl Fair4Free {
                         }
                         u -= wq;
                     }
-                    full[[row, self.layout.x_columns[block.start + pick]]] = 1.0;
+                    full[[i, self.layout.x_columns[block.start + pick]]] = 1.0;
                 }
                 // The sensitive blocks: the drawn group's values, one-hot.
                 for (si, (_, range)) in self.layout.sensitive.iter().enumerate() {
@@ -208,21 +250,24 @@ impl Fair4Free {
                         self.encoder.columns().iter().find(|c| c.name() == self.layout.sensitive[si].0)
                     {
                         if let Ok(pos) = levels.binary_search(value) {
-                            full[[row, range.start + pos]] = 1.0;
+                            full[[i, range.start + pos]] = 1.0;
                         }
                     }
                 }
                 labels.push((rng.gen::<f32>() < p[i]) as u8);
             }
+            if let Some(i) = full.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinite { what: "generated rows".into(), index: start * self.layout.full_width + i });
+            }
+            emit(start, full, &labels)?;
             start += m;
         }
-        if let Some(i) = full.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { what: "generated rows".into(), index: i });
-        }
-        let names: Vec<String> = self.layout.sensitive.iter().map(|(n, _)| n.clone()).collect();
-        self.encoder.inverse(full.view(), &labels, &names)
+        Ok(())
     }
 }
+
+/// Rows drawn at a time by [`Fair4Free::generate_chunks`] (and internally by `generate`).
+pub const GENERATE_CHUNK: usize = 4096;
 
 /// What `model.json` holds beside `model.safetensors`.
 #[derive(Serialize, Deserialize)]

@@ -13,7 +13,7 @@ mod student;
 mod teacher;
 mod training;
 
-pub use algorithm::{EpochLog, Fair4Free, LatentSource};
+pub use algorithm::{EpochLog, Fair4Free, LatentSource, GENERATE_CHUNK};
 pub use image_model::{is_image_model, Fair4FreeImage, Fair4FreeImageParams, ImageMix};
 pub use image_vae::ImageVae;
 pub use layout::Layout;

@@ -100,10 +100,7 @@ impl<'a> KdTree<'a> {
                 upper[t] = upper[t].max(v);
             }
         }
-        let (split, spread) = (0..dim)
-            .map(|t| (t, upper[t] - lower[t]))
-            .fold((0, f64::NEG_INFINITY), |best, c| if c.1 > best.1 { c } else { best });
-        let identical = spread <= 0.0;
+        let identical = (0..dim).all(|t| upper[t] <= lower[t]);
         let at = self.nodes.len();
         self.nodes.push(Node { lo, hi, left: usize::MAX, right: usize::MAX, min_index, identical });
         self.boxes.extend_from_slice(&lower);
@@ -112,14 +109,44 @@ impl<'a> KdTree<'a> {
             self.order[lo..hi].sort_unstable();
             return at;
         }
-        let mid = lo + (hi - lo) / 2;
+        // Split on the column of largest variance at its median *value*, so that the children's
+        // boxes do not overlap in that column (a median by position would put tied values, such
+        // as the zeros of a mostly-zero column, on both sides, and prune nothing). A column
+        // whose median equals its minimum splits at `v > median` instead.
+        let m = (hi - lo) as f64;
+        let mut by_variance: Vec<(usize, f64)> = (0..dim)
+            .map(|t| {
+                let (s, s2) = self.order[lo..hi].iter().fold((0.0, 0.0), |(s, s2), &i| {
+                    let v = self.raw[i * dim + t];
+                    (s + v, s2 + v * v)
+                });
+                (t, s2 / m - (s / m) * (s / m))
+            })
+            .collect();
+        by_variance.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let raw = self.raw;
-        let key = |i: usize| raw[i * dim + split];
-        self.order[lo..hi].select_nth_unstable_by(mid - lo, |&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
-        let left = self.build(lo, mid);
-        let right = self.build(mid, hi);
-        self.nodes[at].left = left;
-        self.nodes[at].right = right;
+        for (t, _) in by_variance {
+            if upper[t] <= lower[t] {
+                continue;
+            }
+            let key = |i: usize| raw[i * dim + t];
+            let rows = &mut self.order[lo..hi];
+            rows.sort_unstable_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
+            let median = key(rows[rows.len() / 2]);
+            let mut cut = rows.partition_point(|&i| key(i) < median);
+            if cut == 0 {
+                cut = rows.partition_point(|&i| key(i) <= median);
+            }
+            if cut == 0 || cut == rows.len() {
+                continue;
+            }
+            let left = self.build(lo, lo + cut);
+            let right = self.build(lo + cut, hi);
+            self.nodes[at].left = left;
+            self.nodes[at].right = right;
+            return at;
+        }
+        self.order[lo..hi].sort_unstable();
         at
     }
 
@@ -307,7 +334,7 @@ pub(crate) fn nearest_indices_auto(x: ndarray::ArrayView2<'_, f64>, k: usize, pr
 }
 
 /// Cost of scanning one row in a tree query over the cost of one pair in the brute-force kernel.
-const TREE_TO_PAIR: f64 = 8.0;
+const TREE_TO_PAIR: f64 = 50.0;
 
 #[cfg(test)]
 mod tests {

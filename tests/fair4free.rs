@@ -192,3 +192,15 @@ fn rows_streamed_in_chunks_are_the_rows_generated_at_once() {
     assert_eq!(chunks, 3);
     assert_eq!(String::from_utf8(streamed.into_inner().unwrap()).unwrap(), String::from_utf8(expected).unwrap());
 }
+
+#[test]
+fn absurd_widths_are_refused_before_allocating() {
+    if fairdistill::memory::available().is_none() {
+        return; // not Linux: nothing to compare with
+    }
+    let t = leaky_table(100);
+    for p in [tiny().hidden(vec![1 << 36]), tiny().latent(1 << 36)] {
+        let e = Fair4Free::fit(&p, &t, &mut |_| {}).unwrap_err().to_string();
+        assert!(e.contains("network widths") && e.contains("GiB of memory"), "{e}");
+    }
+}

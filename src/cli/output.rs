@@ -97,15 +97,7 @@ fn is_special(p: &std::path::Path) -> bool {
 }
 
 /// Memory the system says is available (`MemAvailable` of /proc/meminfo), if it can tell.
-fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
 
-/// Refuses, before allocating, work whose estimated memory (`bytes`) exceeds what the machine has
-/// available, unless `force`: the error says the estimate, the limit and `--force`.
 /// Refuses to write about `bytes` into the folder of `path` when its file system has less free
 /// space (unless `force`): says the estimate and the free space. Unknown free space passes.
 pub fn check_disk(path: &std::path::Path, what: &str, bytes: u128) -> Result<()> {
@@ -135,18 +127,11 @@ fn free_disk(dir: &std::path::Path) -> Option<u64> {
     fs4::available_space(dir).ok()
 }
 
+/// Refuses, before allocating, work whose estimated memory (`bytes`) exceeds what the machine has
+/// available, unless `force`: the error says the estimate, the limit and `--force`.
 pub fn check_memory(what: &str, bytes: u128, force: bool) -> Result<()> {
     if force {
         return Ok(());
     }
-    let Some(avail) = available_memory() else { return Ok(()) };
-    if bytes > avail as u128 {
-        let gib = |b: u128| b as f64 / (1u128 << 30) as f64;
-        return Err(Error::invalid(
-            "size",
-            what,
-            format!("needs about {:.1} GiB of memory and {:.1} GiB are available; ask for less, or pass --force to try anyway", gib(bytes), gib(avail as u128)),
-        ));
-    }
-    Ok(())
+    fairdistill::memory::check(what, bytes, ", or pass --force to try anyway")
 }

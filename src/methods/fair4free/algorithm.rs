@@ -80,6 +80,7 @@ impl Fair4Free {
         if layout.n_groups() < 2 {
             return Err(Error::invalid("sensitive", layout.groups[0].to_string(), "a single group: nothing to be fair between"));
         }
+        check_network_memory(params, &layout)?;
         let full = encoder.transform(train)?;
         let x_all = full.select(ndarray::Axis(1), &layout.x_columns);
         let groups = layout.group_index(train)?;
@@ -268,6 +269,31 @@ impl Fair4Free {
 
 /// Rows drawn at a time by [`Fair4Free::generate_chunks`] (and internally by `generate`).
 pub const GENERATE_CHUNK: usize = 4096;
+
+/// Refuses widths whose networks could not fit in memory (an error before allocating, not an
+/// out-of-memory kill): teacher encoder and decoder, student and head, trained with Adam.
+fn check_network_memory(params: &Fair4FreeParams, layout: &Layout) -> Result<()> {
+    use crate::memory::{adam_training_bytes, dense_chain_parameters};
+    let (x, k, l) = (layout.x_width(), layout.n_groups(), params.latent);
+    let chain = |first: usize, hidden: &[usize], last: usize| -> Vec<usize> {
+        std::iter::once(first).chain(hidden.iter().copied()).chain(std::iter::once(last)).collect()
+    };
+    let mut reversed = params.hidden.clone();
+    reversed.reverse();
+    let chains = [
+        chain(x + k, &params.hidden, 2 * l),
+        chain(l + k, &reversed, x),
+        chain(l, &params.student_hidden, l),
+        chain(l, &params.head_hidden, 1),
+    ];
+    let parameters: u128 = chains.iter().map(|c| dense_chain_parameters(c)).sum();
+    let widths: u128 = chains.iter().flatten().map(|&w| w as u128).sum();
+    crate::memory::check(
+        &format!("network widths (hidden {:?}, latent {l})", params.hidden),
+        adam_training_bytes(parameters, params.batch_size, widths),
+        "",
+    )
+}
 
 /// What `model.json` holds beside `model.safetensors`.
 #[derive(Serialize, Deserialize)]

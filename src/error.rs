@@ -68,11 +68,14 @@ pub enum Error {
     },
 
     /// A categorical value that the encoder did not see when it was fitted.
-    #[error("column `{column}`: category `{value}` was not seen when the encoder was fitted (known: {known})")]
+    #[error("row {}: column `{column}`: category `{value}` was not seen when the encoder was fitted (known: {known})", row + 1)]
     UnseenCategory {
         column: String,
         value: String,
         known: String,
+        /// The row (0-based) of the table being encoded; [`crate::data::Dataset::locate`] turns
+        /// it into the file and line of a CSV dataset's row.
+        row: usize,
     },
 
     /// A missing value met under the `fail` missing-value policy.

@@ -241,6 +241,40 @@ fn a_test_file_category_the_training_rows_lack_names_its_line() {
 }
 
 #[test]
+fn a_category_the_split_puts_only_in_the_test_part_names_its_line() {
+    use fairdistill::evaluate::{EvaluationParams, Evaluator};
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x,city,s,y\n");
+    for i in 0..20 {
+        let city = if i == 2 { "rare" } else { ["a", "b"][i % 2] };
+        text += &format!("{i},{city},{},{}\n", ["f", "m"][(i / 2) % 2], i % 2);
+    }
+    let p = write(&dir, "one.csv", text);
+    let mut located = 0;
+    for seed in 0..12 {
+        // Loading works (the rows are all valid); encoding the test part names the row's line.
+        let d = load_csv(&CsvSpec::new(&p, "y"), &LoadOptions { seed, ..sens(&["s"]) }).unwrap();
+        let in_test = match &d.test.columns()[1].data {
+            ColumnData::Categorical(v) => v.iter().any(|c| c == "rare"),
+            ColumnData::Numeric(_) => unreachable!(),
+        };
+        match Evaluator::new(&d, EvaluationParams::default()) {
+            Ok(_) => assert!(!in_test),
+            Err(e) => {
+                assert!(in_test);
+                located += 1;
+                let e = e.to_string();
+                assert!(
+                    e.starts_with(&format!("{}: line 4: column `city`: category `rare` does not occur in the training rows (the train/test split (--test-fraction 0.5, --split-seed {seed}) put every row with it in the test part)", p.display())),
+                    "{e}"
+                );
+            }
+        }
+    }
+    assert!(located > 0, "some seed puts the rare row in the test part");
+}
+
+#[test]
 fn schema_errors_name_the_file_and_the_choices() {
     let opts = LoadOptions { sensitive: vec!["age".into()], ..LoadOptions::default() };
     let e = load_builtin("german", &opts).unwrap_err().to_string();

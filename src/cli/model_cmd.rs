@@ -165,7 +165,7 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
     progress.finish_and_clear();
     model.save(&args.model)?;
     if !quiet {
-        let d = model.latent_dcor_sq(&dataset.test, 2000)?;
+        let d = model.latent_dcor_sq(&dataset.test, 2000).map_err(|e| dataset.locate(e))?;
         crate::cli::output::note(&format!("fairdistill: saved {} (dCor²(mu, s) on test rows: {d:.4})", args.model.display()));
     }
     Ok(())

@@ -69,6 +69,7 @@ pub fn parse_adult(train: &[u8], test: &[u8], opts: &LoadOptions) -> Result<Data
         build_table(&read_delimited(test, "adult.test", &read)?, &spec, opts.missing)?;
     missing.merge(&missing_test);
     Ok(Dataset {
+        test_source: None,
         name: "adult".into(),
         train,
         test,

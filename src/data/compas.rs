@@ -77,6 +77,7 @@ pub fn parse_compas(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
     let (table, missing) = build_table(&raw, &spec, opts.missing)?;
     let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;
     Ok(Dataset {
+        test_source: None,
         name: "compas".into(),
         train,
         test,

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::reader::{build_table, read_delimited, ReadOptions, TableSpec};
-use crate::data::split::{stratified_split, SplitKind};
+use crate::data::reader::{build_table_with_lines, read_delimited, ReadOptions, TableSpec};
+use crate::data::split::{stratified_split, stratified_split_rows, SplitKind};
+use crate::data::RowSource;
 use crate::data::table::ColumnKind;
 use crate::data::{Dataset, LoadOptions};
 use crate::error::{Error, Result};
@@ -94,7 +95,7 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
         missing_tokens: spec.missing_tokens.clone(),
         categories: Default::default(),
     };
-    let (table, mut missing) = build_table(&raw, &table_spec, opts.missing)?;
+    let (table, mut missing, lines) = build_table_with_lines(&raw, &table_spec, opts.missing)?;
     let stem = spec
         .path
         .file_stem()
@@ -117,7 +118,7 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
             fixed.categories = crate::data::like::categories_of(&table);
             fixed.positive = Some(table.label_spec().positive.clone());
             fixed.negative = Some(table.label_spec().negative.clone());
-            let (test, missing_test) = build_table(&raw_test, &fixed, opts.missing)?;
+            let (test, missing_test, _) = build_table_with_lines(&raw_test, &fixed, opts.missing)?;
             missing.merge(&missing_test);
             Ok(Dataset {
                 name: stem,
@@ -125,10 +126,18 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
                 test,
                 missing,
                 split: SplitKind::Official,
+                // Unseen categories of the test file are refused as it is read, with their line.
+                test_source: None,
             })
         }
         None => {
             let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;
+            let (_, test_rows) = stratified_split_rows(&table, opts.test_fraction, opts.seed);
+            let test_source = RowSource {
+                name: name.clone(),
+                lines: test_rows.iter().map(|&r| lines[r]).collect(),
+                why: format!("the train/test split (--test-fraction {}, --split-seed {}) put every row with it in the test part", opts.test_fraction, opts.seed),
+            };
             Ok(Dataset {
                 name: stem,
                 train,
@@ -138,6 +147,7 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
                     test_fraction: opts.test_fraction,
                     seed: opts.seed,
                 },
+                test_source: Some(test_source),
             })
         }
     }

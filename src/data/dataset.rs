@@ -80,6 +80,39 @@ pub struct Dataset {
     pub test: Table,
     pub missing: MissingReport,
     pub split: SplitKind,
+    /// Where each test row came from (CSV datasets; `None` for the built-in ones), so that an
+    /// error about a test row can name its file and line ([`Dataset::locate`]).
+    #[serde(default, skip)]
+    pub test_source: Option<RowSource>,
+}
+
+/// The file and line of each row of a table, and why its rows may hold what the training rows
+/// lack (said in the error).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowSource {
+    pub name: String,
+    pub lines: Vec<u64>,
+    pub why: String,
+}
+
+impl Dataset {
+    /// Names the file and line of the test row an error is about: an
+    /// [`Error::UnseenCategory`] from encoding [`Dataset::test`] becomes an [`Error::Parse`]
+    /// (`FILE: line N: column `c`: category `v` does not occur in the training rows (...)`).
+    /// Other errors are returned as they are.
+    pub fn locate(&self, e: Error) -> Error {
+        match (e, &self.test_source) {
+            (Error::UnseenCategory { column, value, known, row }, Some(src)) if row < src.lines.len() => Error::Parse {
+                source_name: src.name.clone(),
+                line: src.lines[row],
+                message: format!(
+                    "column `{column}`: category `{value}` does not occur in the training rows ({}), so a model fitted on them cannot encode it; known categories: {known}",
+                    src.why
+                ),
+            },
+            (e, _) => e,
+        }
+    }
 }
 
 /// Loads a built-in dataset by name (`adult`, `german`, `compas`).

@@ -197,6 +197,7 @@ impl Encoder {
                             column: name.clone(),
                             value: x.clone(),
                             known: levels.join(", "),
+                            row: r,
                         })?;
                         out[[r, start + j]] = 1.0;
                     }

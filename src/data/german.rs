@@ -91,6 +91,7 @@ pub fn parse_german(bytes: &[u8], opts: &LoadOptions) -> Result<Dataset> {
     let (table, missing) = build_table(&raw, &spec, opts.missing)?;
     let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;
     Ok(Dataset {
+        test_source: None,
         name: "german".into(),
         train,
         test,

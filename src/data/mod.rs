@@ -32,7 +32,7 @@ pub use columns::CsvColumns;
 pub use compas::{parse_compas, COMPAS_FILE};
 pub use csv_file::{load_csv, CsvSpec};
 pub use dataset::{
-    load_builtin, Dataset, DatasetSummary, GroupSummary, LoadOptions, BUILTIN_DATASETS, DATA_DIR_ENV, FETCH_COMMAND,
+    load_builtin, Dataset, DatasetSummary, GroupSummary, LoadOptions, RowSource, BUILTIN_DATASETS, DATA_DIR_ENV, FETCH_COMMAND,
 };
 pub use encoder::{ClippedCells, ColumnEncoding, Encoder};
 pub use like::{parse_table_like, read_table_like};

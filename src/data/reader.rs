@@ -395,6 +395,12 @@ pub(crate) const NUMERIC_BY_MAJORITY: &str =
 
 /// Types raw rows into a table, applying the missing-value policy.
 pub(crate) fn build_table(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy) -> Result<(Table, MissingReport)> {
+    build_table_with_lines(raw, spec, policy).map(|(t, m, _)| (t, m))
+}
+
+/// [`build_table`], with the file line of each row of the table (rows dropped by the policy are
+/// not in the table).
+pub(crate) fn build_table_with_lines(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy) -> Result<(Table, MissingReport, Vec<u64>)> {
     if raw.rows.is_empty() {
         return Err(Error::Empty {
             what: format!("{} has no data rows", raw.source_name),
@@ -526,7 +532,8 @@ pub(crate) fn build_table(raw: &RawRows, spec: &TableSpec, policy: MissingPolicy
         },
         spec.sensitive.clone(),
     )?;
-    Ok((table, report))
+    let lines = kept.iter().map(|(line, _)| *line).collect();
+    Ok((table, report, lines))
 }
 
 fn label_classes(raw: &RawRows, spec: &TableSpec, values: &[&str]) -> Result<(String, String)> {

@@ -40,10 +40,16 @@ pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<
             what: format!("a split needs at least 2 rows, the table has {n}"),
         });
     }
+    let (train, test) = stratified_split_rows(table, test_fraction, seed);
+    Ok((table.select_rows(&train), table.select_rows(&test)))
+}
+
+/// The row indices of [`stratified_split`]'s train and test parts (arguments already checked).
+pub(crate) fn stratified_split_rows(table: &Table, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let keys: Vec<(u8, GroupKey)> = table.label().iter().copied().zip(table.group_keys()).collect();
     let is_test = stratified_test_mask(&keys, test_fraction, seed);
-    let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| is_test[i]);
-    Ok((table.select_rows(&train), table.select_rows(&test)))
+    let (test, train): (Vec<usize>, Vec<usize>) = (0..table.n_rows()).partition(|&i| is_test[i]);
+    (train, test)
 }
 
 /// Which items go to the test part of a split stratified by `keys` (one key per item, e.g.

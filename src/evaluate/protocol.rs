@@ -91,7 +91,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         let columns: Vec<usize> = (0..encoder.width()).filter(|c| !hidden.contains(c)).collect();
-        let x_test = encoder.transform(&dataset.test)?.select(ndarray::Axis(1), &columns);
+        let x_test = encoder.transform(&dataset.test).map_err(|e| dataset.locate(e))?.select(ndarray::Axis(1), &columns);
         Ok(Evaluator { dataset, encoder, columns, x_test, params })
     }
 

@@ -80,11 +80,13 @@ impl Layout {
         table
             .group_keys()
             .iter()
-            .map(|k| {
+            .enumerate()
+            .map(|(row, k)| {
                 self.groups.binary_search(k).map_err(|_| Error::UnseenCategory {
                     column: table.sensitive_names().join(" x "),
                     value: k.to_string(),
                     known: self.groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join("; "),
+                    row,
                 })
             })
             .collect()

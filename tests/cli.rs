@@ -511,6 +511,33 @@ fn a_closed_or_full_stderr_loses_nothing() {
 }
 
 #[test]
+fn rows_dropped_for_missing_values_are_counted_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x,z,s,y\n");
+    for i in 0..80 {
+        let x = if i % 10 == 3 { String::new() } else { format!("{}", i % 13) };
+        text += &format!("{x},{},{},{}\n", (i * 7) % 11, ["f", "m"][i % 2], (i / 2) % 2);
+    }
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, text).unwrap();
+    let d = data.to_str().unwrap();
+    let base = ["evaluate", "--dataset", d, "--label", "y", "--sensitive", "s", "--trees", "5"];
+    let (code, stdout, stderr) = fairdistill(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((v["missing"]["rows_read"].as_u64(), v["missing"]["rows_dropped"].as_u64()), (Some(80), Some(8)));
+    for format in ["text", "md", "html"] {
+        let (code, stdout, stderr) = fairdistill(&[&base[..], &["--format", format]].concat());
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("missing values: 8 of 80 rows dropped"), "{format}: {stdout}");
+    }
+    let model = dir.path().join("m");
+    let (code, _, stderr) = fairdistill(&["train", "fair4free", "--dataset", d, "--label", "y", "--sensitive", "s", "--epochs", "1", "--model", model.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("missing values: 8 of 80 rows dropped"), "{stderr}");
+}
+
+#[test]
 fn absurd_sizes_are_refused_before_allocating() {
     let dir = tempfile::tempdir().unwrap();
     let input = preds_csv(&dir);

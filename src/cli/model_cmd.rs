@@ -166,7 +166,14 @@ pub fn train(cmd: TrainCommand, quiet: bool) -> Result<()> {
     model.save(&args.model)?;
     if !quiet {
         let d = model.latent_dcor_sq(&dataset.test, 2000).map_err(|e| dataset.locate(e))?;
-        crate::cli::output::note(&format!("fairdistill: saved {} (dCor²(mu, s) on test rows: {d:.4})", args.model.display()));
+        let m = &dataset.missing;
+        crate::cli::output::note(&format!(
+            "fairdistill: saved {} (dCor²(mu, s) on test rows: {d:.4}; missing values: {} of {} rows dropped, {} cells imputed)",
+            args.model.display(),
+            m.rows_dropped,
+            m.rows_read,
+            m.cells_imputed
+        ));
     }
     Ok(())
 }

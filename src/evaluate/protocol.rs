@@ -57,6 +57,10 @@ pub struct Evaluation {
     pub n_test: usize,
     pub rows: Vec<EvaluationRow>,
     pub params: EvaluationParams,
+    /// What the missing-value policy did to the dataset's rows (JSON `missing`; a note in the
+    /// other formats).
+    #[serde(default)]
+    pub missing: crate::data::MissingReport,
 }
 
 /// Evaluates training sources against one dataset's real test set. The encoder is fitted on the
@@ -135,6 +139,7 @@ impl<'a> Evaluator<'a> {
             n_test: self.dataset.test.n_rows(),
             rows,
             params: self.params.clone(),
+            missing: self.dataset.missing.clone(),
         })
     }
 }

@@ -38,6 +38,10 @@ impl Render for Evaluation {
             "{} trees, seed {}; DPR/EOR: ideal 1, DPD/EOD: ideal 0 (between groups, worst case)",
             self.params.forest.n_trees, self.params.forest.seed
         ));
+        t.note(format!(
+            "missing values: {} of {} rows dropped, {} cells imputed",
+            self.missing.rows_dropped, self.missing.rows_read, self.missing.cells_imputed
+        ));
         vec![t]
     }
 

@@ -339,20 +339,7 @@ const TREE_TO_PAIR: f64 = 50.0;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array2;
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
-    fn random(n: usize, d: usize, seed: u64, grid: Option<f64>) -> Array2<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        Array2::from_shape_fn((n, d), |_| {
-            let v: f64 = rng.gen_range(-1.0..1.0);
-            match grid {
-                Some(g) => (v * g).round() / g,
-                None => v,
-            }
-        })
-    }
+    use crate::audit::knn::tests::random;
 
     #[test]
     fn the_tree_gives_exactly_the_brute_force_neighbours() {

@@ -659,7 +659,7 @@ fn cross_row(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ndarray::{array, Array2};
     use rand::{Rng, SeedableRng};
@@ -677,7 +677,9 @@ mod tests {
         all
     }
 
-    fn random(n: usize, d: usize, seed: u64, grid: Option<f64>) -> Array2<f64> {
+    /// `n x d` uniform values in [-1, 1), rounded to a grid of step `1/grid` when given (ties
+    /// and duplicates).
+    pub(crate) fn random(n: usize, d: usize, seed: u64, grid: Option<f64>) -> Array2<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         Array2::from_shape_fn((n, d), |_| {
             let v: f64 = rng.gen_range(-1.0..1.0);

@@ -22,6 +22,7 @@ pub mod data;
 pub mod device;
 pub mod evaluate;
 pub mod forest;
+pub mod hash;
 pub mod memory;
 pub mod methods;
 pub mod nn;

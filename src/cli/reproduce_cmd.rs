@@ -9,6 +9,7 @@ use fairdistill::studies::{
     reproduce_aimfair, reproduce_aimfair_images, AimFairImageStudyParams, reproduce_distillation, reproduce_fair4free, reproduce_fair4free_images, AimFairStudyParams,
     DistillationStudyParams, Fair4FreeImageStudyParams, Fair4FreeStudyParams, StudyProgress,
 };
+use fairdistill::report::Render;
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -277,7 +278,7 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
-        write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_report(&args.out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
     printed
 }
@@ -318,7 +319,7 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
             md.push_str(&format!("**{}**\n\n![{} samples]({name})\n\n", g.method, g.method));
             html.push_str(&format!("<p><b>{0}</b><br><img src=\"{name}\" alt=\"{0} samples\"></p>\n", g.method));
         }
-        write_report(&args.out, &stem, &report.command, &md, &html, &report.to_json()?, quiet)?;
+        write_report(&args.out, &stem, &report.command, &report.title(), &md, &html, &report.to_json()?, quiet)?;
     }
     printed
 }
@@ -335,13 +336,21 @@ fn command_line() -> String {
     std::env::args().map(|a| if a.contains(' ') { format!("'{a}'") } else { a }).collect::<Vec<_>>().join(" ")
 }
 
-/// Writes `<out>/<stem>.{md,html,json}`, the Markdown and HTML headed by the command.
-fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str, html: &str, json: &str, quiet: bool) -> Result<()> {
+/// Writes `<out>/<stem>.{md,html,json}`: the Markdown headed by the command; the HTML as a
+/// standalone document (`report::html_document`: command, version, date, config hash, contents);
+/// the JSON as it is.
+#[allow(clippy::too_many_arguments, reason = "the parts of one report, each a plain string")]
+fn write_report(out: &std::path::Path, stem: &str, command: &str, title: &str, markdown: &str, html: &str, json: &str, quiet: bool) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
-    let header = format!("<!-- produced by: {command} -->\n\n");
+    let meta = fairdistill::report::DocumentMeta {
+        command: command.to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        config_hash: config_hash(json),
+    };
     for (ext, text) in [
-        ("md", format!("{header}Command: `{command}`\n\n{markdown}")),
-        ("html", format!("{header}<p>Command: <code>{}</code></p>\n{html}", fairdistill::report::html_escape(command))),
+        ("md", format!("<!-- produced by: {command} -->\n\nCommand: `{command}`\n\n{markdown}")),
+        ("html", fairdistill::report::html_document(title, html, &meta)),
         ("json", json.to_string()),
     ] {
         fairdistill::atomic::write_atomic(&out.join(format!("{stem}.{ext}")), text.as_bytes())?;
@@ -350,6 +359,13 @@ fn write_report(out: &std::path::Path, stem: &str, command: &str, markdown: &str
         crate::cli::output::note(&format!("fairdistill: wrote {}/{stem}.{{md,html,json}}", out.display()));
     }
     Ok(())
+}
+
+/// FNV-1a of the report's `params` (its whole configuration), or of the whole JSON when it has
+/// none: equal hashes, equal settings.
+fn config_hash(json: &str) -> String {
+    let params = serde_json::from_str::<serde_json::Value>(json).ok().and_then(|v| v.get("params").map(|p| p.to_string()));
+    fairdistill::hash::fnv1a_hex(&[params.as_deref().unwrap_or(json).as_bytes()])
 }
 
 pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
@@ -392,7 +408,7 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        write_report(&args.out, "distillation-trifeature", &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_report(&args.out, "distillation-trifeature", &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
     printed
 }
@@ -436,7 +452,7 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
         let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
-        write_report(&args.out, &stem, &report.command, &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_report(&args.out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
     }
     printed
 }
@@ -523,5 +539,5 @@ fn write_image_report(out: &std::path::Path, report: &fairdistill::studies::AimF
         fairdistill::atomic::write_atomic(&out.join(&file), svg.as_bytes())?;
         md.push_str(&format!("![{name}]({file})\n\n"));
     }
-    write_report(out, &stem, &report.command, &md, &report.to_html(), &report.to_json()?, quiet)
+    write_report(out, &stem, &report.command, &report.title(), &md, &report.to_html(), &report.to_json()?, quiet)
 }

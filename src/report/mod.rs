@@ -2,11 +2,13 @@
 //!
 //! **The report module depends on nothing else in the crate** but the error type.
 
+mod document;
 mod plot;
 mod render;
 mod svg;
 mod table;
 
+pub use document::{html_document, DocumentMeta};
 pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, scatter_chart, BarSeries, LineSeries, ScatterPoint, ScatterSeries};
 pub use render::{evcxr_block, html_escape, render_html, render_markdown, render_text, Render};
 pub use svg::Svg;

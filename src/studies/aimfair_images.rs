@@ -436,19 +436,6 @@ fn set_summary(name: &str, s: &ImageSplit) -> SetSummary {
     SetSummary { name: name.into(), rows: s.len(), cells: [c[0][0], c[0][1], c[1][0], c[1][1]] }
 }
 
-/// FNV-1a 64 of `bytes`, hex: the cache key of a configuration and its data.
-fn fnv_hex(parts: &[&[u8]]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for part in parts {
-        for &b in *part {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
-}
 
 fn pixels_bytes(s: &ImageSplit) -> Vec<u8> {
     let mut out: Vec<u8> = s.pixels.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -466,7 +453,7 @@ fn cache_path(cache: Option<&Path>, kind: &str, config: &impl Serialize, data: &
     let seed_bytes = seed.to_le_bytes();
     parts.push(&seed_bytes);
     parts.extend(data_bytes.iter().map(|b| b.as_slice()));
-    Ok(Some(dir.join(format!("{kind}-{}", fnv_hex(&parts)))))
+    Ok(Some(dir.join(format!("{kind}-{}", crate::hash::fnv1a_hex(&parts)))))
 }
 
 /// Predictions as 0/1 bytes for the audit.

@@ -6,14 +6,6 @@ use crate::report::{scatter_chart, Render, ReportTable, ScatterPoint, ScatterSer
 use crate::studies::aimfair_images::AimFairImageReport;
 use crate::studies::fair4free::Stat;
 
-fn pm(s: &Stat, seeds: usize) -> String {
-    match (s.mean, s.std) {
-        (Some(m), Some(d)) if seeds > 1 => format!("{m:.2} ± {d:.2}"),
-        (Some(m), _) => format!("{m:.2}"),
-        _ => "n/a".into(),
-    }
-}
-
 impl Render for AimFairImageReport {
     fn title(&self) -> String {
         let seeds = self.params.seeds;
@@ -30,10 +22,10 @@ impl Render for AimFairImageReport {
         for r in &self.rows {
             t.row([
                 r.method.clone(),
-                pm(&r.accuracy, seeds),
-                pm(&r.eo, seeds),
-                pm(&r.wst, seeds),
-                pm(&r.std, seeds),
+                r.accuracy.show(2, seeds),
+                r.eo.show(2, seeds),
+                r.wst.show(2, seeds),
+                r.std.show(2, seeds),
                 r.wst_of_mean_cells.map_or("n/a".to_string(), |w| format!("{w:.2}")),
                 format!("{:.1} of {}", r.tensors_trained, self.n_tensors),
             ]);
@@ -68,10 +60,10 @@ impl Render for AimFairImageReport {
                 r.k.to_string(),
                 format!("{:.1}", r.tensors_selected),
                 format!("{:.1} %", 100.0 * r.parameter_share),
-                pm(&r.accuracy, seeds),
-                pm(&r.eo, seeds),
-                pm(&r.wst, seeds),
-                pm(&r.std, seeds),
+                r.accuracy.show(2, seeds),
+                r.eo.show(2, seeds),
+                r.wst.show(2, seeds),
+                r.std.show(2, seeds),
             ]);
         }
         k.note("The paper's Figure 5 spans top-k 40 to 60 of ResNet-18's 62 tensors (about 64 to 96 % of the parameters) and finds 55 best.");

@@ -5,16 +5,9 @@ use crate::report::{BarSeries, Render, ReportTable};
 use crate::studies::aimfair::AimFairReport;
 use crate::studies::fair4free::Stat;
 
-fn pm(s: &Stat) -> String {
-    match (s.mean, s.std) {
-        (Some(m), Some(d)) => format!("{m:.2} ± {d:.2}"),
-        _ => "n/a".into(),
-    }
-}
-
 impl Render for AimFairReport {
     fn title(&self) -> String {
-        format!("AIM-Fair study: {} / {} ({} seed(s))", self.dataset, self.sensitive, self.params.seeds)
+        format!("AIM-Fair study: {} / {} ({})", self.dataset, self.sensitive, Stat::seeds_phrase(self.params.seeds))
     }
 
     fn tables(&self) -> Vec<ReportTable> {
@@ -25,12 +18,12 @@ impl Render for AimFairReport {
         for r in &self.rows {
             t.row([
                 r.method.clone(),
-                pm(&r.accuracy),
-                pm(&r.eo),
-                pm(&r.wst),
-                pm(&r.std),
+                r.accuracy.show(2, self.params.seeds),
+                r.eo.show(2, self.params.seeds),
+                r.wst.show(2, self.params.seeds),
+                r.std.show(2, self.params.seeds),
                 r.wst_of_mean_cells.map_or("n/a".to_string(), |w| format!("{w:.2}")),
-                pm(&r.balanced_accuracy),
+                r.balanced_accuracy.show(2, self.params.seeds),
                 format!("{:.1}", r.tensors_trained),
             ]);
         }

@@ -5,13 +5,6 @@ use crate::report::{line_chart, LineSeries, Render, ReportTable};
 use crate::studies::distillation::{DistillationReport, DistillationRow};
 use crate::studies::fair4free::Stat;
 
-fn stat(s: &Stat, decimals: usize) -> String {
-    match (s.mean, s.std) {
-        (Some(m), Some(sd)) => format!("{m:.decimals$} ± {sd:.decimals$}"),
-        _ => "n/a".into(),
-    }
-}
-
 fn paper(v: Option<f64>, decimals: usize) -> String {
     v.map_or("—".into(), |x| format!("{x:.decimals$}"))
 }
@@ -19,8 +12,9 @@ fn paper(v: Option<f64>, decimals: usize) -> String {
 impl Render for DistillationReport {
     fn title(&self) -> String {
         format!(
-            "Distillation temperature and fairness: Trifeature stand-in, ResNet-{} → LeNet-5 ({} seed(s))",
-            self.params.teacher_depth, self.params.seeds
+            "Distillation temperature and fairness: Trifeature stand-in, ResNet-{} → LeNet-5 ({})",
+            self.params.teacher_depth,
+            Stat::seeds_phrase(self.params.seeds)
         )
     }
 
@@ -39,13 +33,13 @@ impl Render for DistillationReport {
             t.row([
                 model,
                 r.temperature.map_or("—".into(), |x| format!("{x}")),
-                stat(&r.accuracy, 2),
+                r.accuracy.show(2, self.params.seeds),
                 paper(p.map(|p| p.accuracy), 2),
-                stat(&r.equalized_odds_difference, 2),
+                r.equalized_odds_difference.show(2, self.params.seeds),
                 paper(p.map(|p| p.equalized_odds_difference), 2),
-                stat(&r.demographic_parity_difference, 2),
+                r.demographic_parity_difference.show(2, self.params.seeds),
                 paper(p.map(|p| p.demographic_parity_difference), 2),
-                stat(&r.individual_fairness, 4),
+                r.individual_fairness.show(4, self.params.seeds),
                 paper(p.map(|p| p.individual_fairness), 4),
             ]);
         }

@@ -112,9 +112,17 @@ impl Stat {
         Stat { mean: Some(m), std: Some(var.sqrt()) }
     }
 
-    pub fn format(&self) -> String {
+    /// "N seed" or "N seeds", for titles.
+    pub fn seeds_phrase(seeds: usize) -> String {
+        format!("{seeds} seed{}", if seeds == 1 { "" } else { "s" })
+    }
+
+    /// `mean ± std` with `decimals` decimals over `seeds` seeds; one seed has no spread and shows
+    /// `mean ± n/a` (never `± 0.00`); an undefined value shows `n/a`. Every study table uses this.
+    pub fn show(&self, decimals: usize, seeds: usize) -> String {
         match (self.mean, self.std) {
-            (Some(m), Some(s)) => format!("{m:.3} ± {s:.3}"),
+            (Some(m), Some(s)) if seeds > 1 => format!("{m:.decimals$} ± {s:.decimals$}"),
+            (Some(m), _) => format!("{m:.decimals$} ± n/a"),
             _ => "n/a".into(),
         }
     }
@@ -374,4 +382,21 @@ fn constant_row(dataset: &Dataset) -> Result<EvaluationRow> {
     let majority = (dataset.train.label().iter().filter(|&&y| y == 1).count() * 2 >= dataset.train.n_rows()) as u8;
     let n = dataset.test.n_rows();
     crate::evaluate::score_predictions(dataset, "constant", dataset.train.n_rows(), &vec![majority; n], &vec![majority as f64; n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stat;
+    use crate::audit::Value;
+
+    #[test]
+    fn one_seed_shows_no_spread_and_undefined_shows_na() {
+        let one = Stat::of(&[Value::Defined(0.8534)]);
+        assert_eq!(one.show(3, 1), "0.853 ± n/a");
+        let two = Stat::of(&[Value::Defined(0.5), Value::Defined(0.7)]);
+        assert_eq!(two.show(2, 2), "0.60 ± 0.10");
+        let undefined = Stat::of(&[Value::Defined(0.5), Value::Undefined("no positives".into())]);
+        assert_eq!(undefined.show(2, 2), "n/a");
+        assert_eq!((Stat::seeds_phrase(1), Stat::seeds_phrase(5)), ("1 seed".to_string(), "5 seeds".to_string()));
+    }
 }

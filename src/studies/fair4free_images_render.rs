@@ -5,14 +5,6 @@ use crate::report::{grouped_bar_chart_with, BarSeries, Render, ReportTable};
 use crate::studies::fair4free::Stat;
 use crate::studies::fair4free_images::Fair4FreeImageReport;
 
-fn stat(s: &Stat, seeds: usize) -> String {
-    match (s.mean, s.std) {
-        (Some(m), Some(sd)) if seeds > 1 => format!("{m:.3} ± {sd:.3}"),
-        (Some(m), _) => format!("{m:.3}"),
-        _ => "n/a".into(),
-    }
-}
-
 impl Render for Fair4FreeImageReport {
     fn title(&self) -> String {
         let seeds = self.params.seeds;
@@ -33,14 +25,14 @@ impl Render for Fair4FreeImageReport {
         for r in &self.rows {
             t.row([
                 r.method.clone(),
-                stat(&r.accuracy, seeds),
-                stat(&r.demographic_parity_difference, seeds),
-                stat(&r.equalized_odds_difference, seeds),
-                stat(&r.precision, seeds),
-                stat(&r.recall, seeds),
-                stat(&r.density, seeds),
-                stat(&r.coverage, seeds),
-                stat(&r.latent_dcor_sq, seeds),
+                r.accuracy.show(3, seeds),
+                r.demographic_parity_difference.show(3, seeds),
+                r.equalized_odds_difference.show(3, seeds),
+                r.precision.show(3, seeds),
+                r.recall.show(3, seeds),
+                r.density.show(3, seeds),
+                r.coverage.show(3, seeds),
+                r.latent_dcor_sq.show(3, seeds),
             ]);
         }
         t.note(format!("{:.0} s of wall-clock time on {}.", self.seconds, crate::device::device_name()));

@@ -10,10 +10,10 @@ fn paper(v: Option<f64>) -> String {
 impl Render for Fair4FreeReport {
     fn title(&self) -> String {
         format!(
-            "Fair4Free reproduction: {} / {} ({} seed(s))",
+            "Fair4Free reproduction: {} / {} ({})",
             self.dataset,
             self.sensitive.join(" x "),
-            self.params.seeds
+            Stat::seeds_phrase(self.params.seeds)
         )
     }
 
@@ -35,7 +35,7 @@ impl Render for Fair4FreeReport {
                 &r.majority_class_recall,
             ];
             let mut row = vec![r.method.clone()];
-            row.extend(cells.iter().map(|s| s.format()));
+            row.extend(cells.iter().map(|s| s.show(3, self.params.seeds)));
             t.row(row);
         }
         let p = &self.paper;

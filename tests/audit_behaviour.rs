@@ -162,3 +162,22 @@ fn public_audit_types_are_send_and_sync() {
     check::<fairdistill::audit::FairnessAudit<'static>>();
     check::<fairdistill::audit::QualityReport>();
 }
+
+#[test]
+fn small_groups_are_flagged_and_group_rates_carry_their_intervals() {
+    // Group b has 12 rows: flagged. With a bootstrap, every group's rates show their interval.
+    let n = 200;
+    let y_true: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
+    let y_pred: Vec<u8> = (0..n).map(|i| (i % 3 == 0) as u8).collect();
+    let s: Vec<&str> = (0..n).map(|i| if i < 12 { "b" } else { "a" }).collect();
+    let report = FairnessAudit::new(&y_true, &y_pred).sensitive("s", &s).params(AuditParams::default().n_boot(50)).run().unwrap();
+    let text = report.to_text();
+    assert!(text.contains("groups under 30 rows") && text.contains("b (n = 12)"), "{text}");
+    assert!(!text.contains("a (n = 188)"), "{text}");
+    assert!(text.contains("Group rates with their 95% CI"), "{text}");
+    let line = text.lines().find(|l| l.trim_start().starts_with("a ") && l.contains('[')).expect("group a's rates with intervals");
+    assert_eq!(line.matches('[').count(), 3, "{line}");
+    // Without a bootstrap, no interval table.
+    let plain = FairnessAudit::new(&y_true, &y_pred).sensitive("s", &s).params(AuditParams::default().n_boot(0)).run().unwrap();
+    assert!(!plain.to_text().contains("Group rates with their"));
+}

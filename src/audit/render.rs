@@ -6,6 +6,10 @@ use crate::audit::multiclass::MulticlassReport;
 use crate::audit::value::{Interval, Value};
 use crate::report::{grouped_bar_chart, BarSeries, Render, ReportTable};
 
+/// Groups with fewer rows are flagged under the group table: one row moves their rates by
+/// more than 3 points.
+pub const SMALL_GROUP_ROWS: u64 = 30;
+
 fn interval_text(iv: &Option<Interval>, q: (f64, f64)) -> String {
     match iv {
         Some(iv) => format!("[{:.4}, {:.4}]", iv.low, iv.high),
@@ -101,7 +105,38 @@ impl Render for AuditReport {
             interval_text(&self.eo_aimfair_interval, q),
             self.group_accuracy_std.format(4)
         ));
-        let mut tables = vec![by_group, disparities, aim];
+        let small: Vec<String> = self
+            .groups
+            .iter()
+            .filter(|g| g.n < SMALL_GROUP_ROWS)
+            .map(|g| format!("{} (n = {})", g.group, g.n))
+            .collect();
+        if !small.is_empty() {
+            by_group.note(format!(
+                "groups under {SMALL_GROUP_ROWS} rows, whose rates can move by large amounts with one row: {}",
+                small.join(", ")
+            ));
+        }
+        let mut tables = vec![by_group];
+        if !self.group_intervals.is_empty() {
+            let mut rates = ReportTable::new(format!("Group rates with their {ci} (bootstrap over rows)"), ["group", "n", "selection", "TPR", "FPR"]);
+            for g in &self.groups {
+                let Some(iv) = self.group_intervals.iter().find(|i| i.group == g.group) else { continue };
+                let cell = |v: &Value, i: &Option<Interval>| match (v.get(), i) {
+                    (Some(x), Some(i)) => format!("{x:.4} [{:.4}, {:.4}]", i.low, i.high),
+                    _ => v.format(4),
+                };
+                rates.row([
+                    g.group.clone(),
+                    g.n.to_string(),
+                    cell(&g.selection_rate, &iv.selection_rate),
+                    cell(&g.tpr, &iv.tpr),
+                    cell(&g.fpr, &iv.fpr),
+                ]);
+            }
+            tables.push(rates);
+        }
+        tables.extend([disparities, aim]);
 
         if self.consistency.is_some() || self.lipschitz.is_some() {
             let mut ind = ReportTable::new("Individual fairness", ["measure", "value", "ideal", "detail"]);

@@ -13,18 +13,12 @@ pub struct BarSeries {
     pub intervals: Vec<Option<(f64, f64)>>,
 }
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 
 /// A grouped bar chart of rates: one cluster per category, one bar per series, error bars where
-/// intervals are given, undefined values without a bar; the y axis ("rate") runs from 0 to 1.3,
-/// or higher when a value or interval exceeds 1 (e.g. density).
+/// intervals are given, undefined values without a bar. At least 720 px wide, the legend in its
+/// own column right of the plot (never on the bars), text of at least 12 px, Okabe and Ito's
+/// colour-blind-safe palette; the y axis ("rate") runs from 0 to 1, or to just above the largest
+/// value or interval when one exceeds 1 (e.g. density).
 pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
     grouped_bar_chart_with(title, "rate", categories, series)
 }
@@ -36,23 +30,23 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
     }
     let mut svg = String::new();
     {
-        let width = (160 + 90 * categories.len() as u32 * series.len().min(3) as u32 / 2).clamp(480, 1100);
-        let root = SVGBackend::with_string(&mut svg, (width, 360)).into_drawing_area();
+        let width = (LEGEND_WIDTH + 160 + 90 * categories.len() as u32 * series.len().min(3) as u32 / 2).clamp(720, 1200);
+        let root = SVGBackend::with_string(&mut svg, (width, 420)).into_drawing_area();
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
+        let (plot, legend) = root.split_horizontally(width - LEGEND_WIDTH);
         let n = categories.len();
         let top_value = series
             .iter()
             .flat_map(|s| s.values.iter().flatten().copied().chain(s.intervals.iter().flatten().map(|iv| iv.1)))
             .filter(|v| v.is_finite())
             .fold(1.0f64, f64::max);
-        // Room above the bars for the legend.
-        let y_top = top_value * 1.3;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        let y_top = if top_value > 1.0 { top_value * 1.05 } else { 1.0 };
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, ("sans-serif", 22))
             .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(45)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
             .build_cartesian_2d(0f64..n as f64, 0f64..y_top)
             .map_err(map)?;
         chart
@@ -60,6 +54,8 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
             .disable_x_mesh()
             .x_labels(0)
             .y_desc(y_label)
+            .label_style(("sans-serif", 17))
+            .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(map)?;
         // Category names under the centre of each cluster, in pixels of the whole drawing,
@@ -67,7 +63,7 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
         // character at this size).
         let (left, _) = chart.backend_coord(&(0.0, 0.0));
         let (right, _) = chart.backend_coord(&(n as f64, 0.0));
-        let max_chars = (((right - left) as f64 / n as f64) / 7.0).floor().max(3.0) as usize;
+        let max_chars = (((right - left) as f64 / n as f64) / 8.5).floor().max(3.0) as usize;
         for (i, cat) in categories.iter().enumerate() {
             let cat = if cat.chars().count() > max_chars {
                 format!("{}…", cat.chars().take(max_chars - 1).collect::<String>())
@@ -75,22 +71,18 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
                 cat.clone()
             };
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
-            let style = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-            root.draw(&Text::new(cat.clone(), (px, py + 8), style)).map_err(map)?;
+            let style = TextStyle::from(("sans-serif", 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            plot.draw(&Text::new(cat.clone(), (px, py + 8), style)).map_err(map)?;
         }
         let k = series.len() as f64;
         let bar_w = 0.8 / k;
         for (s_idx, s) in series.iter().enumerate() {
-            let color = PALETTE[s_idx % PALETTE.len()];
+            let color = SAFE_PALETTE[s_idx % SAFE_PALETTE.len()];
             let x0 = |c: usize| c as f64 + 0.1 + bar_w * s_idx as f64;
             let bars = s.values.iter().enumerate().filter_map(|(c, v)| {
                 v.map(|v| Rectangle::new([(x0(c), 0.0), (x0(c) + bar_w * 0.92, v)], color.filled()))
             });
-            chart
-                .draw_series(bars)
-                .map_err(map)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+            chart.draw_series(bars).map_err(map)?;
             let whiskers = s.intervals.iter().enumerate().filter_map(|(c, iv)| {
                 iv.map(|(lo, hi)| {
                     let xm = x0(c) + bar_w * 0.46;
@@ -110,25 +102,44 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
             }
             chart.draw_series(caps).map_err(map)?;
         }
-        finish(&mut chart, &root)?;
+        let entries: Vec<(String, RGBColor, Key)> =
+            series.iter().enumerate().map(|(i, s)| (s.name.clone(), SAFE_PALETTE[i % SAFE_PALETTE.len()], Key::Bar)).collect();
+        legend_column(&legend, &entries)?;
+        root.present().map_err(map)?;
     }
     Ok(svg)
 }
 
-/// Draws the legend (upper right, on a translucent white box) and writes the SVG out.
-fn finish<'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
-    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
-) -> Result<()> {
+/// Width of the legend column right of a chart's plot.
+const LEGEND_WIDTH: u32 = 190;
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+enum Key {
+    Bar,
+    Line { dashed: bool },
+}
+
+/// The legend in its own column (never on the data): one entry a line, text of at least 12 px.
+fn legend_column(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, entries: &[(String, RGBColor, Key)]) -> Result<()> {
     let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(map)?;
-    root.present().map_err(map)
+    for (i, (name, color, key)) in entries.iter().enumerate() {
+        let y = 44 + 26 * i as i32;
+        match key {
+            Key::Bar => area.draw(&Rectangle::new([(6, y + 1), (20, y + 13)], color.filled())).map_err(map)?,
+            Key::Line { dashed: false } => {
+                area.draw(&PathElement::new(vec![(4, y + 7), (22, y + 7)], color.stroke_width(2))).map_err(map)?;
+                area.draw(&Circle::new((13, y + 7), 3, color.filled())).map_err(map)?;
+            }
+            Key::Line { dashed: true } => {
+                for x in [4, 14] {
+                    area.draw(&PathElement::new(vec![(x, y + 7), (x + 6, y + 7)], color.stroke_width(2))).map_err(map)?;
+                }
+            }
+        }
+        area.draw(&Text::new(name.clone(), (28, y), ("sans-serif", 17).into_font())).map_err(map)?;
+    }
+    Ok(())
 }
 
 /// One series of a line chart: points in x order, drawn solid with markers, or dashed without.
@@ -141,8 +152,10 @@ pub struct LineSeries {
     pub colour: usize,
 }
 
-/// A line chart with its legend at the upper right; the axes span the points (y from 0, with room
-/// above for the legend). Series with no points are left out.
+/// A line chart 720 px wide with its legend in its own column right of the plot; the x axis spans
+/// the points, the y axis runs from 0 to 1 when every value is at most 1 (rates), else to just
+/// above the largest value. Text of at least 12 px, Okabe and Ito's palette. Series with no points
+/// are left out.
 pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
     let pts: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
     if pts.is_empty() {
@@ -151,44 +164,48 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
     let (x_min, x_max) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let y_max = pts.iter().fold(0f64, |a, p| a.max(p.1));
     let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
-    let y_top = if y_max > 0.0 { y_max * 1.45 } else { 1.0 };
+    let y_top = if y_max > 1.0 { y_max * 1.05 } else { 1.0 };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 400)).into_drawing_area();
+        let width = 720 + LEGEND_WIDTH;
+        let root = SVGBackend::with_string(&mut svg, (width, 440)).into_drawing_area();
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
+        let (plot, legend) = root.split_horizontally(720);
         let pad = (x_max - x_min) * 0.03;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(title, ("sans-serif", 22))
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
+            .x_label_area_size(50)
+            .y_label_area_size(64)
             .build_cartesian_2d((x_min - pad)..(x_max + pad), 0f64..y_top)
             .map_err(map)?;
-        chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(map)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .label_style(("sans-serif", 17))
+            .axis_desc_style(("sans-serif", 18))
+            .draw()
+            .map_err(map)?;
+        let mut entries = Vec::new();
         for s in series {
             let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
             if points.is_empty() {
                 continue;
             }
-            let color = PALETTE[s.colour % PALETTE.len()];
+            let color = SAFE_PALETTE[s.colour % SAFE_PALETTE.len()];
             let style = color.stroke_width(2);
             if s.dashed {
-                chart
-                    .draw_series(DashedLineSeries::new(points, 6, 4, style))
-                    .map_err(map)?
-                    .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], style));
+                chart.draw_series(DashedLineSeries::new(points, 6, 4, style)).map_err(map)?;
             } else {
-                chart
-                    .draw_series(plotters::series::LineSeries::new(points.clone(), style))
-                    .map_err(map)?
-                    .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
+                chart.draw_series(plotters::series::LineSeries::new(points.clone(), style)).map_err(map)?;
                 chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled()))).map_err(map)?;
             }
+            entries.push((s.name.clone(), color, Key::Line { dashed: s.dashed }));
         }
-        finish(&mut chart, &root)?;
+        legend_column(&legend, &entries)?;
+        root.present().map_err(map)?;
     }
     Ok(svg)
 }

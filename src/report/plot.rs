@@ -150,6 +150,9 @@ pub struct LineSeries {
     pub dashed: bool,
     /// Index into the chart palette (series that belong together share a colour).
     pub colour: usize,
+    /// Half-widths of vertical error bars, one per point (e.g. one std over seeds); empty for
+    /// none.
+    pub y_err: Vec<Option<f64>>,
 }
 
 /// A line chart 720 px wide with its legend in its own column right of the plot; the x axis spans
@@ -162,7 +165,11 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
         return Err(Error::Empty { what: "a line chart needs at least one finite point".into() });
     }
     let (x_min, x_max) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let y_max = pts.iter().fold(0f64, |a, p| a.max(p.1));
+    let y_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().zip(s.y_err.iter().chain(std::iter::repeat(&None))).map(|(p, e)| p.1 + e.unwrap_or(0.0)))
+        .filter(|v| v.is_finite())
+        .fold(0f64, f64::max);
     let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
     let y_top = if y_max > 1.0 { y_max * 1.05 } else { 1.0 };
     let mut svg = String::new();
@@ -196,6 +203,17 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
             }
             let color = SAFE_PALETTE[s.colour % SAFE_PALETTE.len()];
             let style = color.stroke_width(2);
+            let cap = (x_max - x_min) * 0.008;
+            let mut bars = Vec::new();
+            for (&(x, y), e) in s.points.iter().zip(&s.y_err) {
+                if let Some(e) = e.filter(|e| e.is_finite() && *e > 0.0 && x.is_finite() && y.is_finite()) {
+                    bars.push(PathElement::new(vec![(x, y - e), (x, y + e)], color.stroke_width(1)));
+                    for yy in [y - e, y + e] {
+                        bars.push(PathElement::new(vec![(x - cap, yy), (x + cap, yy)], color.stroke_width(1)));
+                    }
+                }
+            }
+            chart.draw_series(bars).map_err(map)?;
             if s.dashed {
                 chart.draw_series(DashedLineSeries::new(points, 6, 4, style)).map_err(map)?;
             } else {
@@ -349,8 +367,8 @@ mod tests {
             "T",
             "%",
             &[
-                super::LineSeries { name: "ours".into(), points: vec![(1.0, 2.0), (4.0, 1.5), (10.0, 1.0)], dashed: false, colour: 0 },
-                super::LineSeries { name: "paper".into(), points: vec![(1.0, 1.7), (10.0, 1.0)], dashed: true, colour: 1 },
+                super::LineSeries { name: "ours".into(), points: vec![(1.0, 2.0), (4.0, 1.5), (10.0, 1.0)], dashed: false, colour: 0, y_err: vec![Some(0.2), None, Some(0.1)] },
+                super::LineSeries { name: "paper".into(), points: vec![(1.0, 1.7), (10.0, 1.0)], dashed: true, colour: 1, y_err: vec![] },
             ],
         )
         .unwrap();

@@ -60,18 +60,23 @@ impl Render for DistillationReport {
         let ours = |f: fn(&DistillationRow) -> &Stat| -> Vec<(f64, f64)> {
             ds.iter().filter_map(|r| Some((r.temperature?, f(r).mean?))).collect()
         };
+        // One std over seeds as error bars (none for one seed: no spread to show).
+        let spread = |f: fn(&DistillationRow) -> &Stat| -> Vec<Option<f64>> {
+            ds.iter().filter(|r| r.temperature.is_some() && f(r).mean.is_some()).map(|r| f(r).std.filter(|_| self.params.seeds > 1)).collect()
+        };
         let flat = |f: fn(&DistillationRow) -> &Stat, method: &str| -> Vec<(f64, f64)> {
             self.row(method).and_then(|r| f(r).mean).map_or(Vec::new(), |v| vec![(t_min, v), (t_max, v)])
         };
         let series = vec![
-            LineSeries { name: "EOD, distilled students".into(), points: ours(|r| &r.equalized_odds_difference), dashed: false, colour: 0 },
-            LineSeries { name: "DPD, distilled students".into(), points: ours(|r| &r.demographic_parity_difference), dashed: false, colour: 1 },
-            LineSeries { name: "EOD, NDS".into(), points: flat(|r| &r.equalized_odds_difference, "nds"), dashed: true, colour: 0 },
-            LineSeries { name: "DPD, NDS".into(), points: flat(|r| &r.demographic_parity_difference, "nds"), dashed: true, colour: 1 },
-            LineSeries { name: "EOD, teacher".into(), points: flat(|r| &r.equalized_odds_difference, "teacher"), dashed: true, colour: 2 },
-            LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3 },
+            LineSeries { name: "EOD, distilled students".into(), points: ours(|r| &r.equalized_odds_difference), dashed: false, colour: 0, y_err: spread(|r| &r.equalized_odds_difference) },
+            LineSeries { name: "DPD, distilled students".into(), points: ours(|r| &r.demographic_parity_difference), dashed: false, colour: 1, y_err: spread(|r| &r.demographic_parity_difference) },
+            LineSeries { name: "EOD, NDS".into(), points: flat(|r| &r.equalized_odds_difference, "nds"), dashed: true, colour: 0, y_err: vec![] },
+            LineSeries { name: "DPD, NDS".into(), points: flat(|r| &r.demographic_parity_difference, "nds"), dashed: true, colour: 1, y_err: vec![] },
+            LineSeries { name: "EOD, teacher".into(), points: flat(|r| &r.equalized_odds_difference, "teacher"), dashed: true, colour: 2, y_err: vec![] },
+            LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3, y_err: vec![] },
         ];
-        line_chart("Fairness gaps of distilled students against the temperature", "temperature T", "% (lower is fairer)", &series).ok()
+        let y_label = if self.params.seeds > 1 { "% (lower is fairer; bars: ± 1 std over seeds)" } else { "% (lower is fairer; one seed: no spread)" };
+        line_chart("Fairness gaps of distilled students against the temperature", "temperature T", y_label, &series).ok()
     }
 }
 

@@ -175,6 +175,11 @@ fn small_groups_are_flagged_and_group_rates_carry_their_intervals() {
     assert!(text.contains("groups under 30 rows") && text.contains("b (n = 12)"), "{text}");
     assert!(!text.contains("a (n = 188)"), "{text}");
     assert!(text.contains("Group rates with their 95% CI"), "{text}");
+    // Confusion counts by group: group b (rows 0..12) has TP rows 3, 9; FP 0, 6; TN 2, 4, 8, 10;
+    // FN 1, 5, 7, 11.
+    assert!(text.contains("Confusion counts by group"), "{text}");
+    let b = text.lines().find(|l| l.split_whitespace().next() == Some("b") && !l.contains('[') && l.split_whitespace().count() == 6).expect("b's counts");
+    assert_eq!(b.split_whitespace().collect::<Vec<_>>(), ["b", "2", "2", "4", "4", "12"], "{b}");
     let line = text.lines().find(|l| l.trim_start().starts_with("a ") && l.contains('[')).expect("group a's rates with intervals");
     assert_eq!(line.matches('[').count(), 3, "{line}");
     // Without a bootstrap, no interval table.

@@ -117,7 +117,12 @@ impl Render for AuditReport {
                 small.join(", ")
             ));
         }
-        let mut tables = vec![by_group];
+        let mut confusion = ReportTable::new("Confusion counts by group", ["group", "TP", "FP", "TN", "FN", "n"]);
+        for g in self.groups.iter().chain(std::iter::once(&self.overall)) {
+            let c = &g.confusion;
+            confusion.row([g.group.clone(), c.tp.to_string(), c.fp.to_string(), c.tn.to_string(), c.fn_.to_string(), g.n.to_string()]);
+        }
+        let mut tables = vec![by_group, confusion];
         if !self.group_intervals.is_empty() {
             let mut rates = ReportTable::new(format!("Group rates with their {ci} (bootstrap over rows)"), ["group", "n", "selection", "TPR", "FPR"]);
             for g in &self.groups {

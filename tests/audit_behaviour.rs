@@ -186,3 +186,27 @@ fn small_groups_are_flagged_and_group_rates_carry_their_intervals() {
     let plain = FairnessAudit::new(&y_true, &y_pred).sensitive("s", &s).params(AuditParams::default().n_boot(0)).run().unwrap();
     assert!(!plain.to_text().contains("Group rates with their"));
 }
+
+#[test]
+fn scores_give_roc_curves_and_auc_by_group() {
+    let y_true = [1, 0, 1, 0, 0, 1, 1, 0, 0, 1];
+    let y_pred = [1, 1, 0, 0, 0, 1, 1, 0, 1, 0];
+    let score = [0.9, 0.8, 0.4, 0.4, 0.1, 0.7, 0.6, 0.2, 0.65, 0.3];
+    let s = ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"];
+    let r = FairnessAudit::new(&y_true, &y_pred).sensitive("s", &s).scores(&score).params(quick()).run().unwrap();
+    assert_eq!(r.roc.len(), 2);
+    // Group a: positives 0.9, 0.4; negatives 0.8, 0.4, 0.1 -> pairs won 1 + 1 + 1 + 0.5 + 1 = 4.5
+    // of 6. Group b: positives 0.7, 0.6, 0.3; negatives 0.2, 0.65 -> 2 + 1 + 1 = 4 of 6.
+    assert_eq!(r.roc[0].auc.get(), Some(0.75));
+    assert!((r.roc[1].auc.get().unwrap() - 4.0 / 6.0).abs() < 1e-15);
+    assert_eq!(r.roc[0].points.first(), Some(&(0.0, 0.0)));
+    assert_eq!(r.roc[0].points.last(), Some(&(1.0, 1.0)));
+    let html = r.to_html();
+    assert_eq!(html.matches("<svg").count(), 2, "rates and ROC charts");
+    assert_eq!(r.group_chart().unwrap().0.matches("<svg").count(), 1, "--plot writes one chart");
+    assert!(r.roc_chart().unwrap().0.contains("AUC 0.750"));
+    assert!(r.to_text().contains("ROC AUC by group"));
+    // Without scores, neither.
+    let plain = FairnessAudit::new(&y_true, &y_pred).sensitive("s", &s).params(quick()).run().unwrap();
+    assert!(plain.roc.is_empty() && plain.roc_chart().is_err() && plain.to_html().matches("<svg").count() == 1);
+}

@@ -200,6 +200,10 @@ impl<'a> FairnessAudit<'a> {
         }
 
         report.sensitive = self.sensitive.iter().map(|(n, _)| n.clone()).collect();
+        if let Some(scores) = self.scores {
+            let keys: Vec<String> = groups.keys.iter().map(|k| k.to_string()).collect();
+            report.roc = crate::audit::roc::roc_by_group(self.y_true, scores, &groups.codes, &keys);
+        }
         if let Some(x) = self.features {
             let xs = standardize(x);
             let y: Vec<f64> = self.y_pred.iter().map(|&v| v as f64).collect();
@@ -263,6 +267,9 @@ pub struct AuditReport {
     /// Every derived metric with its method, agg, ideal value and interval.
     pub derived: Vec<DerivedMetric>,
     pub group_intervals: Vec<GroupIntervals>,
+    /// ROC curve and AUC per group, when scores were given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roc: Vec<crate::audit::GroupRoc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consistency: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -314,6 +321,7 @@ fn summarise(keys: &[GroupKey], counts: &[Confusion], p: &AuditParams) -> AuditR
         cells,
         derived,
         group_intervals: Vec::new(),
+        roc: Vec::new(),
         groups,
         overall,
         consistency: None,

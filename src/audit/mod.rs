@@ -18,6 +18,7 @@ pub(crate) mod knn;
 mod multiclass;
 mod params;
 mod render;
+mod roc;
 mod utility;
 mod quality;
 mod value;
@@ -35,4 +36,5 @@ pub use multiclass::{multiclass_fairness, ClassDisparity, GroupAccuracy, Multicl
 pub use params::AuditParams;
 pub use quality::{synthetic_quality, QualityParams, QualityReport};
 pub use utility::{roc_auc, utility, Utility};
+pub use roc::{roc_curve, GroupRoc, ROC_POINTS};
 pub use value::{Interval, Value};

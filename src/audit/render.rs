@@ -4,7 +4,7 @@ use crate::audit::derived::{Agg, Method};
 use crate::audit::frame::AuditReport;
 use crate::audit::multiclass::MulticlassReport;
 use crate::audit::value::{Interval, Value};
-use crate::report::{grouped_bar_chart, BarSeries, Render, ReportTable};
+use crate::report::{grouped_bar_chart, line_chart, BarSeries, LineSeries, Render, ReportTable};
 
 /// Groups with fewer rows are flagged under the group table: one row moves their rates by
 /// more than 3 points.
@@ -142,6 +142,13 @@ impl Render for AuditReport {
             tables.push(rates);
         }
         tables.extend([disparities, aim]);
+        if !self.roc.is_empty() {
+            let mut roc = ReportTable::new("ROC AUC by group (from the scores)", ["group", "AUC"]);
+            for r in &self.roc {
+                roc.row([r.group.clone(), r.auc.format(4)]);
+            }
+            tables.push(roc);
+        }
 
         if self.consistency.is_some() || self.lipschitz.is_some() {
             let mut ind = ReportTable::new("Individual fairness", ["measure", "value", "ideal", "detail"]);
@@ -166,7 +173,50 @@ impl Render for AuditReport {
         tables
     }
 
+    /// The rates chart, then (with scores) the ROC curves by group.
     fn svg(&self) -> Option<String> {
+        let rates = self.rates_svg()?;
+        Some(match self.roc_svg() {
+            Some(roc) => format!("{rates}\n{roc}"),
+            None => rates,
+        })
+    }
+}
+
+crate::impl_renderers!(AuditReport);
+
+impl AuditReport {
+    /// The per-group bar chart (selection rate, TPR, FPR, with bootstrap error bars).
+    pub fn group_chart(&self) -> crate::Result<crate::report::Svg> {
+        self.rates_svg().map(crate::report::Svg).ok_or_else(|| crate::Error::Empty { what: "no groups to chart".into() })
+    }
+
+    /// ROC curves by group (when scores were given), with the chance diagonal.
+    pub fn roc_chart(&self) -> crate::Result<crate::report::Svg> {
+        self.roc_svg().map(crate::report::Svg).ok_or_else(|| crate::Error::Empty { what: "no scores: no ROC curves".into() })
+    }
+
+    fn roc_svg(&self) -> Option<String> {
+        let drawn: Vec<&crate::audit::GroupRoc> = self.roc.iter().filter(|r| !r.points.is_empty()).collect();
+        if drawn.is_empty() {
+            return None;
+        }
+        let mut series: Vec<LineSeries> = drawn
+            .iter()
+            .enumerate()
+            .map(|(i, r)| LineSeries {
+                name: format!("{} (AUC {})", r.group, r.auc.format(3)),
+                points: r.points.clone(),
+                dashed: false,
+                colour: i,
+                y_err: vec![],
+            })
+            .collect();
+        series.push(LineSeries { name: "chance".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], dashed: true, colour: 6, y_err: vec![] });
+        line_chart("ROC curves by group", "false-positive rate", "true-positive rate", &series).ok()
+    }
+
+    fn rates_svg(&self) -> Option<String> {
         let categories: Vec<String> = self.groups.iter().map(|g| g.group.clone()).collect();
         let iv = |f: fn(&crate::audit::GroupIntervals) -> &Option<Interval>| -> Vec<Option<(f64, f64)>> {
             self.groups
@@ -197,15 +247,6 @@ impl Render for AuditReport {
             },
         ];
         grouped_bar_chart("Rates by group", &categories, &series).ok()
-    }
-}
-
-crate::impl_renderers!(AuditReport);
-
-impl AuditReport {
-    /// The per-group bar chart (selection rate, TPR, FPR, with bootstrap error bars).
-    pub fn group_chart(&self) -> crate::Result<crate::report::Svg> {
-        self.svg().map(crate::report::Svg).ok_or_else(|| crate::Error::Empty { what: "no groups to chart".into() })
     }
 }
 

@@ -307,6 +307,20 @@ fn reproduce_aim_fair_writes_its_report() {
         assert!(html.contains(&format!("<dt>{label}</dt>")), "{label}");
     }
     assert!(html.contains("<svg"), "the chart is inline");
+    // `reproduce render` rewrites the files from the JSON alone: the same JSON to the byte (floats
+    // round-trip exactly), the same Markdown, the HTML again a document.
+    let again = dir.path().join("again");
+    let json = dir.path().join("aim-fair-adult-sex.json");
+    let (code, _, stderr) = fairdistill(&["--quiet", "reproduce", "render", json.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    for ext in ["json", "md"] {
+        let name = format!("aim-fair-adult-sex.{ext}");
+        assert_eq!(std::fs::read(again.join(&name)).unwrap(), std::fs::read(dir.path().join(&name)).unwrap(), "{name}");
+    }
+    assert!(std::fs::read_to_string(again.join("aim-fair-adult-sex.html")).unwrap().starts_with("<!DOCTYPE html>"));
+    let (code, _, stderr) = fairdistill(&["reproduce", "render", dir.path().join("again").join("aim-fair-adult-sex.md").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not a report of `reproduce`"), "{stderr}");
 }
 
 #[test]

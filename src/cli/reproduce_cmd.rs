@@ -28,6 +28,19 @@ pub enum ReproduceCommand {
     /// AIM-Fair on Adult / sex: a classifier pretrained on biased real rows, fine-tuned on
     /// balanced synthetic rows through the gradient-differential mask, beside five baselines.
     AimFair(AimFairArgs),
+    /// Rewrites the report files of earlier runs from their JSON (after a renderer changed),
+    /// without training: any reproduce report, its kind read from the JSON.
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Report JSON files written by `reproduce` (`<stem>.json`).
+    #[arg(required = true, value_name = "FILE.json")]
+    pub files: Vec<PathBuf>,
+    /// Folder for the rewritten files (default: each JSON's own folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -229,7 +242,78 @@ pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
         ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
         ReproduceCommand::Distillation(args) => distillation(args, quiet),
         ReproduceCommand::AimFair(args) => aim_fair(args, quiet),
+        ReproduceCommand::Render(args) => {
+            for file in &args.files {
+                let out = match &args.out {
+                    Some(o) => o.clone(),
+                    None => file.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), |p| p.to_path_buf()),
+                };
+                check_output_dir(&out)?;
+                render_report(file, &out, quiet)?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Reads a report JSON, finds which study wrote it, and writes its report files into `out`.
+/// The kinds are tried from the most specific (image studies) to the least.
+fn render_report(path: &std::path::Path, out: &std::path::Path, quiet: bool) -> Result<()> {
+    use fairdistill::studies::{AimFairImageReport, AimFairReport, DistillationReport, Fair4FreeImageReport, Fair4FreeReport};
+    let text = std::fs::read_to_string(path).map_err(|e| fairdistill::Error::Io { path: path.to_path_buf(), source: e })?;
+    if let Ok(r) = serde_json::from_str::<AimFairImageReport>(&text) {
+        return write_image_report(out, &r, quiet);
+    }
+    if let Ok(r) = serde_json::from_str::<AimFairReport>(&text) {
+        return write_aimfair_report(out, &r, quiet);
+    }
+    if let Ok(r) = serde_json::from_str::<Fair4FreeImageReport>(&text) {
+        return write_fair4free_images_report(out, &r, quiet);
+    }
+    if let Ok(r) = serde_json::from_str::<DistillationReport>(&text) {
+        return write_distillation_report(out, &r, quiet);
+    }
+    match serde_json::from_str::<Fair4FreeReport>(&text) {
+        Ok(r) => write_fair4free_report(out, &r, quiet),
+        Err(e) => Err(fairdistill::Error::Schema(format!(
+            "{}: not a report of `reproduce` (fair4free, distillation or aim-fair; as Fair4Free tables: {e})",
+            path.display()
+        ))),
+    }
+}
+
+fn write_fair4free_report(out: &std::path::Path, report: &fairdistill::studies::Fair4FreeReport, quiet: bool) -> Result<()> {
+    let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
+    write_report(out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+}
+
+fn write_distillation_report(out: &std::path::Path, report: &fairdistill::studies::DistillationReport, quiet: bool) -> Result<()> {
+    write_report(out, "distillation-trifeature", &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+}
+
+fn write_aimfair_report(out: &std::path::Path, report: &fairdistill::studies::AimFairReport, quiet: bool) -> Result<()> {
+    let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
+    write_report(out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+}
+
+/// The Fair4Free image report and its sample grids (`<stem>-<method>.png`, written when the
+/// report holds their pixels; a report read back from JSON refers to the files already there).
+fn write_fair4free_images_report(out: &std::path::Path, report: &fairdistill::studies::Fair4FreeImageReport, quiet: bool) -> Result<()> {
+    let stem = format!("fair4free-{}-colour", report.dataset);
+    let mut md = report.to_markdown();
+    let mut html = report.to_html();
+    md.push_str("\n## Samples (rows: colour red, green, blue; columns: class 0-9)\n\n");
+    html.push_str("\n<h3>Samples (rows: colour red, green, blue; columns: class 0-9)</h3>\n");
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    for g in &report.grids {
+        let name = format!("{stem}-{}.png", g.method);
+        if !g.png.is_empty() {
+            fairdistill::atomic::write_atomic(&out.join(&name), &g.png)?;
+        }
+        md.push_str(&format!("**{}**\n\n![{} samples]({name})\n\n", g.method, g.method));
+        html.push_str(&format!("<p><b>{0}</b><br><img src=\"{name}\" alt=\"{0} samples\"></p>\n", g.method));
+    }
+    write_report(out, &stem, &report.command, &report.title(), &md, &html, &report.to_json()?, quiet)
 }
 
 pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
@@ -277,8 +361,7 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
-        write_report(&args.out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_fair4free_report(&args.out, &report, quiet)?;
     }
     printed
 }
@@ -299,7 +382,6 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     }
     args.apply_model_options(m);
     p.check()?;
-    let stem = format!("fair4free-{}-colour", args.dataset);
     if !args.no_write {
         check_output_dir(&args.out)?;
     }
@@ -309,17 +391,7 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        let mut md = report.to_markdown();
-        let mut html = report.to_html();
-        md.push_str("\n## Samples (rows: colour red, green, blue; columns: class 0-9)\n\n");
-        html.push_str("\n<h3>Samples (rows: colour red, green, blue; columns: class 0-9)</h3>\n");
-        for g in &report.grids {
-            let name = format!("{stem}-{}.png", g.method);
-            fairdistill::atomic::write_atomic(&args.out.join(&name), &g.png)?;
-            md.push_str(&format!("**{}**\n\n![{} samples]({name})\n\n", g.method, g.method));
-            html.push_str(&format!("<p><b>{0}</b><br><img src=\"{name}\" alt=\"{0} samples\"></p>\n", g.method));
-        }
-        write_report(&args.out, &stem, &report.command, &report.title(), &md, &html, &report.to_json()?, quiet)?;
+        write_fair4free_images_report(&args.out, &report, quiet)?;
     }
     printed
 }
@@ -408,7 +480,7 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        write_report(&args.out, "distillation-trifeature", &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_distillation_report(&args.out, &report, quiet)?;
     }
     printed
 }
@@ -451,8 +523,7 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
     // The report files are written even when stdout is closed or full: a long study loses nothing.
     let printed = crate::cli::output::print_stdout(&report.to_text());
     if !args.no_write {
-        let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
-        write_report(&args.out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)?;
+        write_aimfair_report(&args.out, &report, quiet)?;
     }
     printed
 }
@@ -460,11 +531,8 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
 /// `reproduce aim-fair --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
     if let Some(path) = &args.render {
-        let text = std::fs::read_to_string(path).map_err(|e| fairdistill::Error::Io { path: path.clone(), source: e })?;
-        let report: fairdistill::studies::AimFairImageReport =
-            serde_json::from_str(&text).map_err(|e| fairdistill::Error::Schema(format!("{}: not an image AIM-Fair report: {e}", path.display())))?;
         check_output_dir(&args.out)?;
-        return write_image_report(&args.out, &report, quiet);
+        return render_report(path, &args.out, quiet);
     }
     let mut p = if args.quick { AimFairImageStudyParams::quick() } else { AimFairImageStudyParams::full() };
     if let Some(s) = args.seeds {

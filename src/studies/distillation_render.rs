@@ -1,7 +1,7 @@
 //! How the distillation-temperature reproduction looks: one table of our numbers beside the
 //! paper's, and a chart of EOD and DPD against the temperature.
 
-use crate::report::{line_chart, LineSeries, Render, ReportTable};
+use crate::report::{line_chart, scatter_chart, LineSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::distillation::{DistillationReport, DistillationRow};
 use crate::studies::fair4free::Stat;
 
@@ -76,7 +76,38 @@ impl Render for DistillationReport {
             LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3, y_err: vec![] },
         ];
         let y_label = if self.params.seeds > 1 { "% (lower is fairer; bars: ± 1 std over seeds)" } else { "% (lower is fairer; one seed: no spread)" };
-        line_chart("Fairness gaps of distilled students against the temperature", "temperature T", y_label, &series).ok()
+        let lines = line_chart("Fairness gaps of distilled students against the temperature", "temperature T", y_label, &series).ok()?;
+        Some(match self.tradeoff_svg() {
+            Some(scatter) => format!("{lines}\n{scatter}"),
+            None => lines,
+        })
+    }
+}
+
+impl DistillationReport {
+    /// Accuracy against EOD for every model: the distilled students labelled by T, the
+    /// non-distilled student and the teacher as reference points; ± 1 std over seeds.
+    fn tradeoff_svg(&self) -> Option<String> {
+        let seeds = self.params.seeds;
+        let point = |r: &DistillationRow, label: Option<String>| -> Option<ScatterPoint> {
+            Some(ScatterPoint {
+                x: r.equalized_odds_difference.mean?,
+                y: r.accuracy.mean?,
+                x_err: r.equalized_odds_difference.std.filter(|_| seeds > 1),
+                y_err: r.accuracy.std.filter(|_| seeds > 1),
+                label,
+            })
+        };
+        let students: Vec<ScatterPoint> =
+            self.rows.iter().filter_map(|r| point(r, Some(format!("T={}", r.temperature?)))).collect();
+        let mut series = vec![ScatterSeries { name: "distilled students".into(), points: students }];
+        for (method, name) in [("nds", "non-distilled student"), ("teacher", "teacher")] {
+            if let Some(p) = self.row(method).and_then(|r| point(r, None)) {
+                series.push(ScatterSeries { name: name.into(), points: vec![p] });
+            }
+        }
+        let caption = if seeds > 1 { "Up and left is better; bars: ± 1 std over seeds." } else { "Up and left is better; one seed: no spread." };
+        scatter_chart("Accuracy against EOD over colour", caption, "EOD, % (lower is fairer)", "accuracy, %", &series).ok()
     }
 }
 

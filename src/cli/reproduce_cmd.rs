@@ -261,7 +261,8 @@ pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
 fn render_report(path: &std::path::Path, out: &std::path::Path, quiet: bool) -> Result<()> {
     use fairdistill::studies::{AimFairImageReport, AimFairReport, DistillationReport, Fair4FreeImageReport, Fair4FreeReport};
     let text = std::fs::read_to_string(path).map_err(|e| fairdistill::Error::Io { path: path.to_path_buf(), source: e })?;
-    if let Ok(r) = serde_json::from_str::<AimFairImageReport>(&text) {
+    if let Ok(mut r) = serde_json::from_str::<AimFairImageReport>(&text) {
+        r.recompute_conclusions();
         return write_image_report(out, &r, quiet);
     }
     if let Ok(r) = serde_json::from_str::<AimFairReport>(&text) {

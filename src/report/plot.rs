@@ -304,6 +304,7 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
             .axis_desc_style(("sans-serif", 18))
             .draw()
             .map_err(map)?;
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
         for (i, s) in series.iter().enumerate() {
             let color = SAFE_PALETTE[i % SAFE_PALETTE.len()];
             let pts: Vec<&ScatterPoint> = s.points.iter().filter(|p| p.x.is_finite() && p.y.is_finite()).collect();
@@ -324,8 +325,9 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
             }
             for p in &pts {
                 if let Some(l) = &p.label {
-                    let (px, py) = chart.backend_coord(&(p.x, p.y));
-                    plot.draw(&Text::new(l.clone(), (px + 7, py - 16), ("sans-serif", 16).into_font())).map_err(map)?;
+                    let at = place_label(chart.backend_coord(&(p.x, p.y)), l, &mut placed);
+                    // `backend_coord` is in the whole drawing's pixels: draw on the root area.
+                    root.draw(&Text::new(l.clone(), at, ("sans-serif", 16).into_font())).map_err(map)?;
                 }
             }
             let y = 30 + 24 * i as i32;
@@ -337,9 +339,40 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
     Ok(svg)
 }
 
+/// Where to write a point's label: the first of eight spots around the point (right, left,
+/// above, below, and the diagonals) whose box overlaps no label placed before, else the spot that
+/// overlaps least. `placed` collects the boxes `(x0, y0, x1, y1)` in pixels.
+fn place_label((px, py): (i32, i32), label: &str, placed: &mut Vec<(i32, i32, i32, i32)>) -> (i32, i32) {
+    let (w, h) = (8 * label.chars().count() as i32, 14);
+    let spots = [(8, -7), (-8 - w, -7), (-w / 2, -22), (-w / 2, 8), (8, -20), (8, 6), (-8 - w, -20), (-8 - w, 6)];
+    let overlap = |b: (i32, i32, i32, i32)| -> i32 {
+        placed
+            .iter()
+            .map(|q| ((b.2.min(q.2) - b.0.max(q.0)).max(0)) * ((b.3.min(q.3) - b.1.max(q.1)).max(0)))
+            .sum()
+    };
+    let boxes = spots.map(|(dx, dy)| (px + dx, py + dy, px + dx + w, py + dy + h));
+    let best = boxes.iter().copied().find(|&b| overlap(b) == 0).unwrap_or_else(|| *boxes.iter().min_by_key(|&&b| overlap(b)).expect("eight spots"));
+    placed.push(best);
+    (best.0, best.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_of_close_points_do_not_overlap() {
+        let mut placed = Vec::new();
+        let spots: Vec<(i32, i32)> = (0..4).map(|i| place_label((100 + 3 * i, 100), "random-mask", &mut placed)).collect();
+        for i in 0..placed.len() {
+            for j in i + 1..placed.len() {
+                let (a, b) = (placed[i], placed[j]);
+                let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+                assert!(apart, "{spots:?}");
+            }
+        }
+    }
 
     #[test]
     fn chart_is_svg_with_labels_and_error_bars() {

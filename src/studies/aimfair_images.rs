@@ -826,6 +826,14 @@ fn fmt_interval(d: &PairedDifference) -> String {
 }
 
 /// Conclusions computed from the numbers of this run.
+impl AimFairImageReport {
+    /// Computes the conclusions again from the report's numbers (after the rules that word
+    /// them changed; `reproduce render` does this).
+    pub fn recompute_conclusions(&mut self) {
+        self.conclusions = conclusions(self);
+    }
+}
+
 fn conclusions(r: &AimFairImageReport) -> Vec<String> {
     let mut out = Vec::new();
     let b = &r.bias_check;
@@ -865,14 +873,20 @@ fn conclusions(r: &AimFairImageReport) -> Vec<String> {
         let first = &r.k_sweep[0];
         let last = &r.k_sweep[r.k_sweep.len() - 1];
         if let (Some(e0), Some(e1)) = (first.eo.mean, last.eo.mean) {
+            let spread = first.eo.std.unwrap_or(0.0).max(last.eo.std.unwrap_or(0.0));
+            let verdict = if r.params.seeds == 1 {
+                "one seed has no spread to compare the change with".to_string()
+            } else if (e1 - e0).abs() > 2.0 * spread {
+                format!("the seed std is about {spread:.2}, so the change exceeds twice the seed spread")
+            } else {
+                format!("the seed std is about {spread:.2}, so the change is within the seed spread")
+            };
             out.push(format!(
-                "k sweep: from k = {} ({:.0} % of the parameters) to k = {} ({:.0} %), AIM-Fair's EO goes from {e0:.2} to {e1:.2}; the seed std is about {:.2}, so {}.",
+                "k sweep: from k = {} ({:.0} % of the parameters) to k = {} ({:.0} %), AIM-Fair's EO goes from {e0:.2} to {e1:.2}; {verdict}.",
                 first.k,
                 100.0 * first.parameter_share,
                 last.k,
                 100.0 * last.parameter_share,
-                first.eo.std.unwrap_or(0.0).max(last.eo.std.unwrap_or(0.0)),
-                if (e1 - e0).abs() > 2.0 * first.eo.std.unwrap_or(0.0).max(last.eo.std.unwrap_or(0.0)) && r.params.seeds > 1 { "the change exceeds twice the seed spread" } else { "the change is within the seed spread" }
             ));
         }
     }

@@ -110,6 +110,18 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
     Ok(svg)
 }
 
+/// The grid, ticks and axis titles of a line or scatter chart, in text of at least 12 px.
+fn draw_axes(chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>, x_label: &str, y_label: &str) -> Result<()> {
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 17))
+        .axis_desc_style(("sans-serif", 18))
+        .draw()
+        .map_err(|e| Error::Schema(format!("drawing the chart: {e}")))
+}
+
 /// Width of the legend column right of a chart's plot.
 const LEGEND_WIDTH: u32 = 190;
 
@@ -187,14 +199,7 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
             .y_label_area_size(64)
             .build_cartesian_2d((x_min - pad)..(x_max + pad), 0f64..y_top)
             .map_err(map)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .label_style(("sans-serif", 17))
-            .axis_desc_style(("sans-serif", 18))
-            .draw()
-            .map_err(map)?;
+        draw_axes(&mut chart, x_label, y_label)?;
         let mut entries = Vec::new();
         for s in series {
             let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
@@ -296,14 +301,7 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
             .y_label_area_size(64)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(map)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .label_style(("sans-serif", 17))
-            .axis_desc_style(("sans-serif", 18))
-            .draw()
-            .map_err(map)?;
+        draw_axes(&mut chart, x_label, y_label)?;
         let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
         for (i, s) in series.iter().enumerate() {
             let color = SAFE_PALETTE[i % SAFE_PALETTE.len()];

@@ -196,7 +196,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/[0-9][0-9]-*.ipynb)")
     ap.add_argument("--kernel", default="rust")
-    ap.add_argument("--cell-timeout", type=float, default=float(os.environ.get("NOTEBOOK_CELL_TIMEOUT", 600)))
+    ap.add_argument("--cell-timeout", type=float, default=float(os.environ.get("NOTEBOOK_CELL_TIMEOUT", 1200)))
     ap.add_argument("--budget", type=float, default=float(os.environ.get("NOTEBOOK_BUDGET", 1500)),
                     help="seconds for one whole notebook")
     ap.add_argument("--output-dir", type=Path, default=None,

@@ -321,9 +321,6 @@ pub(crate) fn nearest_indices_auto(x: ndarray::ArrayView2<'_, f64>, k: usize, pr
     let raw: Vec<f64> = x.iter().copied().collect();
     let tree = KdTree::new(&raw, dim);
     let scanned = tree.mean_scanned(k, 512);
-    if std::env::var_os("FAIRDISTILL_DEBUG_KNN").is_some() {
-        eprintln!("kd-tree: n = {n}, dim = {dim}, mean scanned = {scanned:.0}");
-    }
     if scanned * TREE_TO_PAIR < n as f64 {
         answer_all(&tree, k, progress)
     } else {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::data::reader::{build_table_with_lines, read_delimited, ReadOptions, TableSpec};
-use crate::data::split::{stratified_split, stratified_split_rows, SplitKind};
+use crate::data::split::{stratified_split_rows, SplitKind};
 use crate::data::RowSource;
 use crate::data::table::ColumnKind;
 use crate::data::{Dataset, LoadOptions};
@@ -131,8 +131,8 @@ pub fn load_csv(spec: &CsvSpec, opts: &LoadOptions) -> Result<Dataset> {
             })
         }
         None => {
-            let (train, test) = stratified_split(&table, opts.test_fraction, opts.seed)?;
-            let (_, test_rows) = stratified_split_rows(&table, opts.test_fraction, opts.seed);
+            let (train_rows, test_rows) = stratified_split_rows(&table, opts.test_fraction, opts.seed)?;
+            let (train, test) = (table.select_rows(&train_rows), table.select_rows(&test_rows));
             let test_source = RowSource {
                 name: name.clone(),
                 lines: test_rows.iter().map(|&r| lines[r]).collect(),

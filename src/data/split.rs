@@ -31,6 +31,12 @@ pub enum SplitKind {
 ///
 /// The paper setting (Fair4Free's code, SPEC part A) is a 70/30 split: `test_fraction = 0.3`.
 pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<(Table, Table)> {
+    let (train, test) = stratified_split_rows(table, test_fraction, seed)?;
+    Ok((table.select_rows(&train), table.select_rows(&test)))
+}
+
+/// The row indices of [`stratified_split`]'s train and test parts, each in table order.
+pub(crate) fn stratified_split_rows(table: &Table, test_fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
         return Err(Error::invalid("test_fraction", test_fraction, "must lie strictly between 0 and 1"));
     }
@@ -40,16 +46,10 @@ pub fn stratified_split(table: &Table, test_fraction: f64, seed: u64) -> Result<
             what: format!("a split needs at least 2 rows, the table has {n}"),
         });
     }
-    let (train, test) = stratified_split_rows(table, test_fraction, seed);
-    Ok((table.select_rows(&train), table.select_rows(&test)))
-}
-
-/// The row indices of [`stratified_split`]'s train and test parts (arguments already checked).
-pub(crate) fn stratified_split_rows(table: &Table, test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let keys: Vec<(u8, GroupKey)> = table.label().iter().copied().zip(table.group_keys()).collect();
     let is_test = stratified_test_mask(&keys, test_fraction, seed);
-    let (test, train): (Vec<usize>, Vec<usize>) = (0..table.n_rows()).partition(|&i| is_test[i]);
-    (train, test)
+    let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| is_test[i]);
+    Ok((train, test))
 }
 
 /// Which items go to the test part of a split stratified by `keys` (one key per item, e.g.

@@ -329,7 +329,12 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
                 }
             }
             let y = 30 + 24 * i as i32;
-            legend.draw(&Circle::new((12, y + 7), 5, color.filled())).map_err(map)?;
+            // The same marker as the points: circles for even series, triangles for odd ones.
+            if i % 2 == 0 {
+                legend.draw(&Circle::new((12, y + 7), 5, color.filled())).map_err(map)?;
+            } else {
+                legend.draw(&TriangleMarker::new((12, y + 7), 6, color.filled())).map_err(map)?;
+            }
             legend.draw(&Text::new(s.name.clone(), (24, y), ("sans-serif", 17).into_font())).map_err(map)?;
         }
         root.present().map_err(map)?;

@@ -39,6 +39,7 @@ impl Render for AimFairImageReport {
         for (i, s) in self.conclusions.iter().enumerate() {
             c.row([(i + 1).to_string(), s.clone()]);
         }
+        c.align[1] = crate::report::Align::Left;
 
         let mut d = ReportTable::new("Paired differences over seeds (×100; same seeds, same pre-trained model)", ["comparison", "metric", "difference", "95 % interval", "verdict"]);
         for p in &self.paired {

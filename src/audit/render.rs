@@ -213,7 +213,7 @@ impl AuditReport {
             })
             .collect();
         series.push(LineSeries { name: "chance".into(), points: vec![(0.0, 0.0), (1.0, 1.0)], dashed: true, colour: 6, y_err: vec![] });
-        line_chart("ROC curves by group", "false-positive rate", "true-positive rate", &series).ok()
+        line_chart("ROC curves by group", "Higher curves rank positives first; curves apart mean the score serves the groups differently.", "false-positive rate", "true-positive rate", &series).ok()
     }
 
     fn rates_svg(&self) -> Option<String> {
@@ -246,7 +246,7 @@ impl AuditReport {
                 intervals: iv(|i| &i.fpr),
             },
         ];
-        grouped_bar_chart("Rates by group", &categories, &series).ok()
+        grouped_bar_chart("Rates by group", "Bars of one colour at unequal heights are the gaps between groups; whiskers: bootstrap 95 % intervals where computed.", &categories, &series).ok()
     }
 }
 

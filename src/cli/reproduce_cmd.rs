@@ -113,10 +113,10 @@ pub struct AimFairArgs {
     /// Rows (images) of each synthetic set D_S1 and D_S2.
     #[arg(long)]
     pub synthetic_rows: Option<usize>,
-    /// Images: pre-training epochs (default 15; 6 with --quick).
+    /// Images: pre-training epochs, also those of the models trained from scratch (default 12; 6 with --quick); the x0.1 drop moves with the length (after two thirds).
     #[arg(long)]
     pub pretrain_epochs: Option<usize>,
-    /// Images: fine-tuning epochs (default 5; 2 with --quick).
+    /// Images: fine-tuning epochs (default 4; 2 with --quick).
     #[arg(long)]
     pub finetune_epochs: Option<usize>,
     /// Images: folder caching trained generators and pre-trained models by a hash of their
@@ -275,7 +275,10 @@ fn render_report(path: &std::path::Path, out: &std::path::Path, quiet: bool) -> 
         return write_distillation_report(out, &r, quiet);
     }
     match serde_json::from_str::<Fair4FreeReport>(&text) {
-        Ok(r) => write_fair4free_report(out, &r, quiet),
+        Ok(mut r) => {
+            r.recompute_conclusions();
+            write_fair4free_report(out, &r, quiet)
+        }
         Err(e) => Err(fairdistill::Error::Schema(format!(
             "{}: not a report of `reproduce` (fair4free, distillation or aim-fair; as Fair4Free tables: {e})",
             path.display()
@@ -285,7 +288,24 @@ fn render_report(path: &std::path::Path, out: &std::path::Path, quiet: bool) -> 
 
 fn write_fair4free_report(out: &std::path::Path, report: &fairdistill::studies::Fair4FreeReport, quiet: bool) -> Result<()> {
     let stem = format!("fair4free-{}-{}", report.dataset, report.sensitive.join("-"));
-    write_report(out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+    let md = with_chart_files(out, &stem, report.to_markdown(), &report.charts())?;
+    write_report(out, &stem, &report.command, &report.title(), &md, &report.to_html(), &report.to_json()?, quiet)
+}
+
+/// Writes each chart to `<out>/<stem>-<name>.svg` and appends a `## Charts` section linking
+/// them to the Markdown (the HTML report carries the same charts inline).
+fn with_chart_files(out: &std::path::Path, stem: &str, mut md: String, charts: &[(String, String)]) -> Result<String> {
+    if charts.is_empty() {
+        return Ok(md);
+    }
+    md.push_str("\n## Charts\n\n");
+    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
+    for (name, svg) in charts {
+        let file = format!("{stem}-{name}.svg");
+        fairdistill::atomic::write_atomic(&out.join(&file), svg.as_bytes())?;
+        md.push_str(&format!("![{name}]({file})\n\n"));
+    }
+    Ok(md)
 }
 
 fn write_distillation_report(out: &std::path::Path, report: &fairdistill::studies::DistillationReport, quiet: bool) -> Result<()> {
@@ -552,6 +572,9 @@ fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
         p.synthetic_images = n;
     }
     if let Some(e) = args.pretrain_epochs {
+        // The drop keeps its place relative to the length (8 of 12 epochs: after two thirds).
+        let old = p.pretrain.epochs.max(1);
+        p.pretrain.milestones = p.pretrain.milestones.iter().map(|&m| (m * e + old / 2) / old).filter(|&m| m >= 1 && m < e).collect();
         p.pretrain.epochs = e;
     }
     if let Some(e) = args.finetune_epochs {
@@ -600,13 +623,6 @@ fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
 /// Writes `<out>/aim-fair-<dataset>-<sensitive>.{md,html,json}` and one SVG per chart.
 fn write_image_report(out: &std::path::Path, report: &fairdistill::studies::AimFairImageReport, quiet: bool) -> Result<()> {
     let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive.to_lowercase());
-    let mut md = report.to_markdown();
-    md.push_str("\n## Charts\n\n");
-    std::fs::create_dir_all(out).map_err(|e| fairdistill::Error::Io { path: out.to_path_buf(), source: e })?;
-    for (name, svg) in report.charts() {
-        let file = format!("{stem}-{name}.svg");
-        fairdistill::atomic::write_atomic(&out.join(&file), svg.as_bytes())?;
-        md.push_str(&format!("![{name}]({file})\n\n"));
-    }
+    let md = with_chart_files(out, &stem, report.to_markdown(), &report.charts())?;
     write_report(out, &stem, &report.command, &report.title(), &md, &report.to_html(), &report.to_json()?, quiet)
 }

@@ -57,7 +57,7 @@ impl Render for Evaluation {
                 intervals: vec![None; shown.len()],
             })
             .collect();
-        grouped_bar_chart("Utility and fairness by training source", &categories, &series).ok()
+        grouped_bar_chart("Utility and fairness by training source", "One bar per training source: compare each synthetic source with the real rows, metric by metric.", &categories, &series).ok()
     }
 }
 

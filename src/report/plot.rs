@@ -18,23 +18,25 @@ pub struct BarSeries {
 /// intervals are given, undefined values without a bar. At least 720 px wide, the legend in its
 /// own column right of the plot (never on the bars), text of at least 12 px, Okabe and Ito's
 /// colour-blind-safe palette; the y axis ("rate") runs from 0 to 1, or to just above the largest
-/// value or interval when one exceeds 1 (e.g. density).
-pub fn grouped_bar_chart(title: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
-    grouped_bar_chart_with(title, "rate", categories, series)
+/// value or interval when one exceeds 1 (e.g. density). Under the title, `caption`: one line
+/// saying what to read from the chart.
+pub fn grouped_bar_chart(title: &str, caption: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
+    grouped_bar_chart_with(title, caption, "rate", categories, series)
 }
 
 /// [`grouped_bar_chart`] with another y-axis label.
-pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
+pub fn grouped_bar_chart_with(title: &str, caption: &str, y_label: &str, categories: &[String], series: &[BarSeries]) -> Result<String> {
     if categories.is_empty() || series.is_empty() {
         return Err(Error::Empty { what: "a chart needs at least one category and one series".into() });
     }
     let mut svg = String::new();
     {
         let width = (LEGEND_WIDTH + 160 + 90 * categories.len() as u32 * series.len().min(3) as u32 / 2).clamp(720, 1200);
-        let root = SVGBackend::with_string(&mut svg, (width, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 476)).into_drawing_area();
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
-        let (plot, legend) = root.split_horizontally(width - LEGEND_WIDTH);
+        let body = titled(&root, title, caption)?;
+        let (plot, legend) = body.split_horizontally(width - LEGEND_WIDTH);
         let n = categories.len();
         let top_value = series
             .iter()
@@ -43,7 +45,6 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
             .fold(1.0f64, f64::max);
         let y_top = if top_value > 1.0 { top_value * 1.05 } else { 1.0 };
         let mut chart = ChartBuilder::on(&plot)
-            .caption(title, ("sans-serif", 22))
             .margin(10)
             .x_label_area_size(44)
             .y_label_area_size(60)
@@ -110,6 +111,31 @@ pub fn grouped_bar_chart_with(title: &str, y_label: &str, categories: &[String],
     Ok(svg)
 }
 
+/// The title and the one-line caption (what to read from the chart) at the top of `root`, the
+/// caption wrapped at word boundaries when it is wider than the drawing; returns the area below.
+fn titled<'a>(root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>, title: &str, caption: &str) -> Result<DrawingArea<SVGBackend<'a>, plotters::coord::Shift>> {
+    let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
+    let (width, _) = root.dim_in_pixel();
+    // About 7.5 px a character at 17 px (plotters writes 3/4 of it, 12.75 px, into the SVG).
+    let max_chars = ((width as f64 - 24.0) / 7.5).max(20.0) as usize;
+    let mut lines: Vec<String> = Vec::new();
+    for word in caption.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max_chars => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    let (head, body) = root.split_vertically(34 + 22 * lines.len().max(1) as u32);
+    head.draw(&Text::new(title.to_string(), (12, 6), ("sans-serif", 22).into_font())).map_err(map)?;
+    for (i, line) in lines.iter().enumerate() {
+        head.draw(&Text::new(line.clone(), (12, 32 + 22 * i as i32), ("sans-serif", 17).into_font().color(&RGBColor(60, 60, 60)))).map_err(map)?;
+    }
+    Ok(body)
+}
+
 /// The grid, ticks and axis titles of a line or scatter chart, in text of at least 12 px.
 fn draw_axes(chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>, x_label: &str, y_label: &str) -> Result<()> {
     chart
@@ -170,8 +196,8 @@ pub struct LineSeries {
 /// A line chart 720 px wide with its legend in its own column right of the plot; the x axis spans
 /// the points, the y axis runs from 0 to 1 when every value is at most 1 (rates), else to just
 /// above the largest value. Text of at least 12 px, Okabe and Ito's palette. Series with no points
-/// are left out.
-pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
+/// are left out. Under the title, `caption`: one line saying what to read from the chart.
+pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
     let pts: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
     if pts.is_empty() {
         return Err(Error::Empty { what: "a line chart needs at least one finite point".into() });
@@ -187,13 +213,13 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[LineSerie
     let mut svg = String::new();
     {
         let width = 720 + LEGEND_WIDTH;
-        let root = SVGBackend::with_string(&mut svg, (width, 440)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 496)).into_drawing_area();
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
-        let (plot, legend) = root.split_horizontally(720);
+        let body = titled(&root, title, caption)?;
+        let (plot, legend) = body.split_horizontally(720);
         let pad = (x_max - x_min) * 0.03;
         let mut chart = ChartBuilder::on(&plot)
-            .caption(title, ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(64)
@@ -291,9 +317,7 @@ pub fn scatter_chart(title: &str, caption: &str, x_label: &str, y_label: &str, s
         let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
         let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
         root.fill(&WHITE).map_err(map)?;
-        let (head, body) = root.split_vertically(56);
-        head.draw(&Text::new(title.to_string(), (12, 6), ("sans-serif", 22).into_font())).map_err(map)?;
-        head.draw(&Text::new(caption.to_string(), (12, 32), ("sans-serif", 17).into_font().color(&RGBColor(60, 60, 60)))).map_err(map)?;
+        let body = titled(&root, title, caption)?;
         let (plot, legend) = body.split_horizontally(560);
         let mut chart = ChartBuilder::on(&plot)
             .margin(10)
@@ -381,6 +405,7 @@ mod tests {
     fn chart_is_svg_with_labels_and_error_bars() {
         let svg = grouped_bar_chart(
             "Rates by group",
+            "Taller bars: more of the group selected.",
             &["Female".into(), "Male".into()],
             &[BarSeries {
                 name: "selection rate".into(),
@@ -391,6 +416,7 @@ mod tests {
         .unwrap();
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Female") && svg.contains("selection rate") && svg.contains("Rates by group"));
+        assert!(svg.contains("Taller bars: more of the group selected."), "the caption");
         // One whisker and two caps for the one interval.
         let black_lines = svg.matches("<polyline fill=\"none\" opacity=\"1\" stroke=\"#000000\" stroke-width=\"1\" points=").count();
         assert!(black_lines >= 3, "{svg}");
@@ -400,6 +426,7 @@ mod tests {
     fn line_chart_draws_solid_and_dashed_series() {
         let svg = line_chart(
             "EOD against T",
+            "Falling lines: distillation narrows the gap. This caption is long enough to be wrapped onto a second line by the chart.",
             "T",
             "%",
             &[
@@ -410,13 +437,16 @@ mod tests {
         .unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("EOD against T") && svg.contains("paper"));
         assert!(svg.matches("<circle").count() >= 3, "markers of the solid series");
-        assert!(line_chart("empty", "x", "y", &[]).is_err());
+        assert!(svg.contains("Falling lines: distillation") && svg.contains("onto a second line"), "the caption, wrapped");
+        assert!(!svg.contains("This caption is long enough to be wrapped onto a second line by the chart."), "not one overlong line");
+        assert!(line_chart("empty", "", "x", "y", &[]).is_err());
     }
 
     #[test]
     fn values_above_one_widen_the_axis_and_the_label_is_ours() {
         let svg = grouped_bar_chart_with(
             "Quality",
+            "Density above 1: synthetic rows crowd the real ones.",
             "value",
             &["density".into()],
             &[BarSeries { name: "synthetic".into(), values: vec![Some(2.4)], intervals: vec![None] }],

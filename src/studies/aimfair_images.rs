@@ -31,7 +31,7 @@ use crate::methods::fair4free::{Fair4FreeImage, Fair4FreeImageParams, ImageMix, 
 use crate::nn::ResNetConfig;
 use crate::studies::aimfair::{cells_counts, ranked, AimFairRow, PaperContext, Scores, SelectedTensor, SetSummary};
 use crate::studies::fair4free::Stat;
-use crate::studies::fair4free_images::paired_interval;
+use crate::studies::paired::{paired_interval, paired_verdict};
 
 /// The strategies, in report order (a JSON contract).
 pub const AIMFAIR_IMAGE_STRATEGIES: [&str; 10] =
@@ -81,7 +81,8 @@ pub struct AimFairImageStudyParams {
 
 impl AimFairImageStudyParams {
     /// The committed study: 5 seeds; D_R, D_S1, D_S2 of 2,000 images each (the paper's 1:1:1), a
-    /// k sweep of 40, 46, 52, 57 (about 45 to 98 % of the parameters); about 50 minutes on 2 cores.
+    /// k sweep of 40, 46, 52, 57; pre-training 12 epochs (x0.1 after 8), fine-tuning 4: sized to
+    /// the 60 minutes on 2 cores (docs/PERFORMANCE.md has the measured time).
     pub fn full() -> Self {
         let resnet = ResNetConfig { in_channels: 3, depth: 20, widths: [16, 32, 64], classes: 1 };
         AimFairImageStudyParams {
@@ -96,8 +97,8 @@ impl AimFairImageStudyParams {
             test_images: 2000,
             bias_fractions: [0.05, 0.45, 0.45, 0.05],
             generator: Fair4FreeImageParams::default(),
-            pretrain: SgdSchedule::new(15, 0.05, vec![10]).batch_size(64),
-            finetune: SgdSchedule::new(5, 0.01, vec![]).batch_size(64),
+            pretrain: SgdSchedule::new(12, 0.05, vec![8]).batch_size(64),
+            finetune: SgdSchedule::new(4, 0.01, vec![]).batch_size(64),
             mask_batch: 128,
             top_k: default_top_k(59),
             k_sweep: vec![40, 46, 57],
@@ -106,7 +107,7 @@ impl AimFairImageStudyParams {
     }
 
     /// One seed, 600 images per set (sized to fit the embedded Fashion-MNIST subset, 800 images
-    /// per value of y), 15 pre-training and 3 fine-tuning epochs, no k sweep: about 3 minutes on 2
+    /// per value of y), 6 pre-training and 2 fine-tuning epochs, no k sweep: under 3 minutes on 2
     /// cores.
     pub fn quick() -> Self {
         let mut p = Self::full();
@@ -119,8 +120,8 @@ impl AimFairImageStudyParams {
         p.generator.fair4free.epochs = 8;
         p.generator.fair4free.student_epochs = 10;
         p.generator.fair4free.head_epochs = 8;
-        p.pretrain = SgdSchedule::new(15, 0.05, vec![10]).batch_size(64);
-        p.finetune = SgdSchedule::new(3, 0.01, vec![]).batch_size(64);
+        p.pretrain = SgdSchedule::new(6, 0.05, vec![4]).batch_size(64);
+        p.finetune = SgdSchedule::new(2, 0.01, vec![]).batch_size(64);
         p.k_sweep = vec![];
         p
     }
@@ -504,12 +505,7 @@ fn paired(name_a: &str, a: &Scores, name_b: &str, b: &Scores) -> Vec<PairedDiffe
     for (metric, va, vb, lower_is_better) in [("eo", &a.eo, &b.eo, true), ("accuracy", &a.accuracy, &b.accuracy, false), ("wst", &a.wst, &b.wst, false)] {
         let (xa, xb) = (per_seed100(va), per_seed100(vb));
         let Some((mean, interval)) = paired_interval(&xa, &xb) else { continue };
-        let verdict = match interval {
-            None => "one seed: no interval".to_string(),
-            Some((_, hi)) if hi < 0.0 => format!("lower{}", if lower_is_better { " (better)" } else { " (worse)" }),
-            Some((lo, _)) if lo > 0.0 => format!("higher{}", if lower_is_better { " (worse)" } else { " (better)" }),
-            Some(_) => "not resolved (the interval covers 0)".to_string(),
-        };
+        let verdict = paired_verdict(interval, lower_is_better);
         out.push(PairedDifference { comparison: format!("{name_a} - {name_b}"), metric: metric.into(), mean, interval, verdict });
     }
     out

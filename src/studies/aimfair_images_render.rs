@@ -104,13 +104,23 @@ impl AimFairImageReport {
                 .collect(),
         };
         let bars = if seeds > 1 { "bars: ± one std over seeds" } else { "one seed: no error bars" };
+        // Reference: predicting the test set's majority class for everyone (EO 0 by construction).
+        let constant = self.sets.iter().find(|s| s.name.starts_with("test")).and_then(|t| {
+            let total: usize = t.cells.iter().sum();
+            let positives = t.cells[2] + t.cells[3];
+            (total > 0).then(|| 100.0 * positives.max(total - positives) as f64 / total as f64)
+        });
+        let references = ScatterSeries {
+            name: "reference".into(),
+            points: constant.map(|acc| ScatterPoint { x: acc, y: 0.0, x_err: None, y_err: None, label: Some("constant majority".into()) }).into_iter().collect(),
+        };
         let mut out = Vec::new();
         if let Ok(svg) = scatter_chart(
             "EO against ACC per strategy (×100)",
-            &format!("Lower right is better: high accuracy, small colour gap; {bars}."),
+            &format!("Lower right is better: high accuracy, small colour gap; erm-real is the model trained on the real rows; {bars}."),
             "ACC (test, ×100)",
             "EO (×100)",
-            &[strategies],
+            &[strategies, references].into_iter().filter(|s| !s.points.is_empty()).collect::<Vec<_>>(),
         ) {
             out.push(("eo-acc".to_string(), svg));
         }

@@ -1,7 +1,9 @@
-//! How the AIM-Fair study looks: results ×100, the selected tensors, the data sets, and a chart of
-//! accuracy and worst-group accuracy per method.
+//! How the AIM-Fair study looks: results ×100, the selected tensors, the data sets, a chart of
+//! accuracy and worst-group accuracy per method, and the fairness-utility trade-off (EO against
+//! ACC per strategy, the constant predictor and the model trained on unbiased real rows as
+//! reference points).
 
-use crate::report::{BarSeries, Render, ReportTable};
+use crate::report::{scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::aimfair::AimFairReport;
 use crate::studies::fair4free::Stat;
 
@@ -72,11 +74,43 @@ impl Render for AimFairReport {
                 })
                 .collect(),
         };
-        crate::report::grouped_bar_chart_with(
-            "AIM-Fair study: accuracy and worst-group accuracy (± std over seeds)",
+        let bars = crate::report::grouped_bar_chart_with(
+            "AIM-Fair study: accuracy and worst-group accuracy",
+            if self.params.seeds > 1 { "Higher is better for both; WST close to ACC leaves no group behind; whiskers: ± 1 std over seeds." } else { "Higher is better for both; WST close to ACC leaves no group behind; one seed, no whiskers." },
             "accuracy",
             &categories,
             &[series("ACC", |r| &r.accuracy), series("WST", |r| &r.wst)],
+        )
+        .ok();
+        let out: String = bars.into_iter().chain(self.tradeoff_svg()).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl AimFairReport {
+    /// EO against ACC: the strategies, and the reference rows (`(reference)` in their name) in a
+    /// series of their own; ± 1 std over seeds.
+    fn tradeoff_svg(&self) -> Option<String> {
+        let seeds = self.params.seeds;
+        let err = |s: &Stat| if seeds > 1 { s.std } else { None };
+        let point = |r: &crate::studies::aimfair::AimFairRow| {
+            Some(ScatterPoint {
+                x: r.accuracy.mean?,
+                y: r.eo.mean?,
+                x_err: err(&r.accuracy),
+                y_err: err(&r.eo),
+                label: Some(r.method.trim_end_matches(" (reference)").to_string()),
+            })
+        };
+        let strategies = ScatterSeries { name: "strategy".into(), points: self.rows.iter().filter(|r| !r.method.contains("(reference)")).filter_map(point).collect() };
+        let references = ScatterSeries { name: "reference".into(), points: self.rows.iter().filter(|r| r.method.contains("(reference)")).filter_map(point).collect() };
+        let bars = if seeds > 1 { "bars ± 1 std over seeds" } else { "one seed, no bars" };
+        scatter_chart(
+            "Trade-off: EO against ACC (×100)",
+            &format!("Lower right is better: accurate with a small gap; {bars}."),
+            "ACC (test, ×100)",
+            "EO (×100, 0 is fair)",
+            &[strategies, references].into_iter().filter(|s| !s.points.is_empty()).collect::<Vec<_>>(),
         )
         .ok()
     }

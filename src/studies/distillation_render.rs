@@ -76,7 +76,7 @@ impl Render for DistillationReport {
             LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3, y_err: vec![] },
         ];
         let y_label = if self.params.seeds > 1 { "% (lower is fairer; bars: ± 1 std over seeds)" } else { "% (lower is fairer; one seed: no spread)" };
-        let lines = line_chart("Fairness gaps of distilled students against the temperature", "temperature T", y_label, &series).ok()?;
+        let lines = line_chart("Fairness gaps of distilled students against the temperature", "Solid lines below their dashed references: distillation at that T narrows the gap.", "temperature T", y_label, &series).ok()?;
         Some(match self.tradeoff_svg() {
             Some(scatter) => format!("{lines}\n{scatter}"),
             None => lines,

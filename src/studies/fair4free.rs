@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::{EvaluationParams, EvaluationRow, Evaluator};
 use crate::forest::RandomForestParams;
 use crate::methods::fair4free::{EpochLog, Fair4Free, Fair4FreeParams, LatentSource};
+use crate::studies::paired::describe_paired;
 
 /// Settings of the reproduction.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,7 +26,8 @@ pub struct Fair4FreeStudyParams {
     pub quality_k: usize,
     /// Rows of each side used for density and coverage (a seeded subsample when larger).
     pub quality_rows: usize,
-    /// log10 beta values of the sweep (`None` = beta 0); empty for no sweep. One seed each.
+    /// log10 beta values of the sweep (`None` = beta 0); empty for no sweep. Every value is
+    /// trained with every seed (the models at beta 0 and at the study's beta are reused).
     pub sweep: Vec<Option<f64>>,
 }
 
@@ -44,7 +46,8 @@ impl Fair4FreeStudyParams {
         }
     }
 
-    /// The documented full run: 5 seeds, default training, a beta sweep.
+    /// The documented full run: 5 seeds, default training, a beta sweep of 7 values (beta = 0 and
+    /// log10 beta = 0, 0.5, ..., 2.5), each over the 5 seeds.
     pub fn full() -> Self {
         Fair4FreeStudyParams {
             seeds: 5,
@@ -58,7 +61,7 @@ impl Fair4FreeStudyParams {
 /// Targets for the `fair4free` row (the issue's: DPR >= 0.9, EOR >= 0.8, accuracy >= 0.78,
 /// coverage >= 0.8) and, for each one the mean misses, the reason measured in
 /// docs/FAIR4FREE.md.
-fn shortfall_notes(rows: &[MethodRow]) -> Vec<String> {
+fn shortfall_notes(rows: &[MethodRow], dataset: &str) -> Vec<String> {
     let Some(f) = rows.iter().find(|r| r.method == "fair4free") else { return Vec::new() };
     let unfair_coverage = rows.iter().find(|r| r.method == "vae-unfair").and_then(|r| r.coverage.mean);
     let real_accuracy = rows.iter().find(|r| r.method == "real").and_then(|r| r.accuracy.mean);
@@ -72,8 +75,16 @@ fn shortfall_notes(rows: &[MethodRow]) -> Vec<String> {
                 _ => "the fair latent keeps only the part of the label that does not depend on s, and the models are small and trained briefly".into(),
             },
         ),
-        ("demographic_parity_ratio", f.demographic_parity_ratio.mean, 0.9, "y is independent of s in the synthetic rows by construction, but the forest learns features (e.g. relationship) that stand for s in the real test rows".into()),
-        ("equalized_odds_ratio", f.equalized_odds_ratio.mean, 0.8, "EOR is the smaller of the TPR and FPR ratios between groups; where one group's false-positive rate on the real test rows is very small, a small absolute gap is a large ratio gap".into()),
+        (
+            "demographic_parity_ratio",
+            f.demographic_parity_ratio.mean,
+            DPR_TARGET,
+            format!(
+                "y is independent of s in the synthetic rows by construction, but the forest learns features{} that stand for s in the real test rows",
+                if dataset == "adult" { " (e.g. relationship: husband / wife)" } else { "" }
+            ),
+        ),
+        ("equalized_odds_ratio", f.equalized_odds_ratio.mean, EOR_TARGET, "EOR is the smaller of the TPR and FPR ratios between groups; where one group's false-positive rate on the real test rows is very small, a small absolute gap is a large ratio gap".into()),
         (
             "coverage",
             f.coverage.mean,
@@ -95,7 +106,7 @@ fn shortfall_notes(rows: &[MethodRow]) -> Vec<String> {
 }
 
 /// Mean and population standard deviation over seeds (undefined when any seed's value is).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     pub mean: Option<f64>,
     pub std: Option<f64>,
@@ -137,6 +148,12 @@ pub struct MethodRow {
     pub recall: Stat,
     pub demographic_parity_ratio: Stat,
     pub equalized_odds_ratio: Stat,
+    /// Demographic-parity and equalized-odds differences (fairlearn's, worst case between
+    /// groups): the gaps the ratios hide.
+    #[serde(default)]
+    pub demographic_parity_difference: Stat,
+    #[serde(default)]
+    pub equalized_odds_difference: Stat,
     pub density: Stat,
     pub coverage: Stat,
     /// F1 and recall with the majority class as positive (the paper's likely polarity).
@@ -195,14 +212,45 @@ impl PaperNumbers {
     }
 }
 
-/// One point of the beta sweep (one seed).
+/// One point of the beta sweep: the `fair4free` rows (student latents) of a model trained with
+/// this beta, mean and std over the study's seeds (the same seeds as the method table; the point at
+/// the study's beta is the `fair4free` row, the point at beta = 0 the student of `vae-unfair`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
     pub beta_log10: Option<f64>,
-    pub accuracy: Value,
-    pub demographic_parity_ratio: Value,
-    pub equalized_odds_ratio: Value,
-    pub heldout_dcor_sq: f64,
+    pub accuracy: Stat,
+    pub demographic_parity_difference: Stat,
+    pub equalized_odds_difference: Stat,
+    pub demographic_parity_ratio: Stat,
+    pub equalized_odds_ratio: Stat,
+    /// dCor^2(mu(x, s), s) on the real test rows.
+    pub heldout_dcor_sq: Stat,
+}
+
+impl SweepPoint {
+    /// `beta = 0` or `log10 beta = b`.
+    pub fn label(&self) -> String {
+        self.beta_log10.map_or("β = 0".to_string(), |b| format!("log10 β = {b}"))
+    }
+
+    /// Whether the mean DPR and EOR reach the targets of the issue (DPR >= 0.9, EOR >= 0.8).
+    pub fn meets_ratio_targets(&self) -> bool {
+        matches!((self.demographic_parity_ratio.mean, self.equalized_odds_ratio.mean), (Some(d), Some(e)) if d >= DPR_TARGET && e >= EOR_TARGET)
+    }
+}
+
+/// The usual fairness targets on ratios: DPR >= 0.9 (at most a 10 % relative gap in selection
+/// rates) and EOR >= 0.8 (the four-fifths rule applied to TPR and FPR).
+pub const DPR_TARGET: f64 = 0.9;
+pub const EOR_TARGET: f64 = 0.8;
+
+/// Per-seed values of one method, for paired comparisons over the same seeds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MethodSeeds {
+    pub method: String,
+    pub accuracy: Vec<Option<f64>>,
+    pub demographic_parity_difference: Vec<Option<f64>>,
+    pub equalized_odds_difference: Vec<Option<f64>>,
 }
 
 /// The reproduction report.
@@ -220,6 +268,15 @@ pub struct Fair4FreeReport {
     pub latent_dcor_sq_fair: f64,
     pub params: Fair4FreeStudyParams,
     pub notes: Vec<String>,
+    /// Per-seed values of every method (paired comparisons).
+    #[serde(default)]
+    pub by_seed: Vec<MethodSeeds>,
+    /// What the numbers say, computed from them (see [`Fair4FreeReport::recompute_conclusions`]).
+    #[serde(default)]
+    pub conclusions: Vec<String>,
+    /// Wall-clock seconds of the run.
+    #[serde(default)]
+    pub seconds: Option<f64>,
 }
 
 fn subsample(n: usize, max: usize, seed: u64) -> Vec<usize> {
@@ -265,10 +322,43 @@ impl Cells {
             recall: col(|r| &r.recall),
             demographic_parity_ratio: col(|r| &r.demographic_parity_ratio),
             equalized_odds_ratio: col(|r| &r.equalized_odds_ratio),
+            demographic_parity_difference: col(|r| &r.demographic_parity_difference),
+            equalized_odds_difference: col(|r| &r.equalized_odds_difference),
             density: Stat::of(&self.density),
             coverage: Stat::of(&self.coverage),
             majority_class_f1: col(|r| &r.majority_class_f1),
             majority_class_recall: col(|r| &r.majority_class_recall),
+        }
+    }
+
+    fn seeds(&self, method: &str) -> MethodSeeds {
+        let col = |f: fn(&EvaluationRow) -> &Value| self.eval.iter().map(|r| f(r).get()).collect();
+        MethodSeeds {
+            method: method.into(),
+            accuracy: col(|r| &r.accuracy),
+            demographic_parity_difference: col(|r| &r.demographic_parity_difference),
+            equalized_odds_difference: col(|r| &r.equalized_odds_difference),
+        }
+    }
+}
+
+/// The sweep's values at one beta over the seeds.
+struct SweepCells {
+    eval: Vec<EvaluationRow>,
+    dcor: Vec<Value>,
+}
+
+impl SweepCells {
+    fn point(&self, beta_log10: Option<f64>) -> SweepPoint {
+        let col = |f: fn(&EvaluationRow) -> &Value| -> Stat { Stat::of(&self.eval.iter().map(|r| f(r).clone()).collect::<Vec<_>>()) };
+        SweepPoint {
+            beta_log10,
+            accuracy: col(|r| &r.accuracy),
+            demographic_parity_difference: col(|r| &r.demographic_parity_difference),
+            equalized_odds_difference: col(|r| &r.equalized_odds_difference),
+            demographic_parity_ratio: col(|r| &r.demographic_parity_ratio),
+            equalized_odds_ratio: col(|r| &r.equalized_odds_ratio),
+            heldout_dcor_sq: Stat::of(&self.dcor),
         }
     }
 }
@@ -292,6 +382,8 @@ pub fn reproduce_fair4free(
     let mut student_hidden_s = Cells::new();
     let mut constant = Cells::new();
     let (mut dcor_unfair, mut dcor_fair) = (0.0, 0.0);
+    let mut sweep_cells: Vec<SweepCells> = p.sweep.iter().map(|_| SweepCells { eval: Vec::new(), dcor: Vec::new() }).collect();
+    let start = std::time::Instant::now();
     for seed in 0..p.seeds as u64 {
         let eval_params = EvaluationParams { forest: p.forest.clone().seed(seed), forest_sees_sensitive: p.forest_sees_sensitive };
         let ev = Evaluator::new(dataset, eval_params.clone())?;
@@ -304,8 +396,10 @@ pub fn reproduce_fair4free(
 
         let unfair_model = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(None), &dataset.train, &mut |e| observe("vae-unfair", e))?;
         let fair_model = Fair4Free::fit(&p.model.clone().seed(seed), &dataset.train, &mut |e| observe("fair4free", e))?;
-        dcor_unfair += unfair_model.latent_dcor_sq(&dataset.test, 2000)? / p.seeds as f64;
-        dcor_fair += fair_model.latent_dcor_sq(&dataset.test, 2000)? / p.seeds as f64;
+        let seed_dcor_unfair = unfair_model.latent_dcor_sq(&dataset.test, 2000)?;
+        let seed_dcor_fair = fair_model.latent_dcor_sq(&dataset.test, 2000)?;
+        dcor_unfair += seed_dcor_unfair / p.seeds as f64;
+        dcor_fair += seed_dcor_fair / p.seeds as f64;
         for (cells, model, source, name) in [
             (&mut unfair, &unfair_model, LatentSource::Prior, "vae-unfair"),
             (&mut teacher, &fair_model, LatentSource::Prior, "fair-teacher"),
@@ -322,38 +416,54 @@ pub fn reproduce_fair4free(
                 student_hidden_s.coverage.push(cells.coverage.last().cloned().unwrap_or(Value::undefined("-")));
             }
         }
+        // The beta sweep with this seed: the study's beta is the fair4free row itself, beta = 0
+        // the unfair model's student; every other beta is trained here.
+        for (cells, &b) in sweep_cells.iter_mut().zip(&p.sweep) {
+            if b == p.model.beta_log10 {
+                cells.eval.push(student.eval.last().cloned().ok_or_else(|| Error::invalid("seeds", 0, "no seed ran"))?);
+                cells.dcor.push(Value::Defined(seed_dcor_fair));
+                continue;
+            }
+            let trained;
+            let (model, dcor) = if b.is_none() {
+                (&unfair_model, seed_dcor_unfair)
+            } else {
+                trained = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
+                (&trained, trained.latent_dcor_sq(&dataset.test, 2000)?)
+            };
+            let synth = model.generate(n, 1000 + seed, LatentSource::Student)?;
+            cells.eval.push(ev.evaluate("sweep", &synth)?);
+            cells.dcor.push(Value::Defined(dcor));
+        }
     }
     let other = if p.forest_sees_sensitive { "fair4free (forest without s)" } else { "fair4free (forest with s)" };
+    let constant_name = "constant majority class (reference)";
     let rows = vec![
         real.row("real"),
         unfair.row("vae-unfair"),
         teacher.row("fair-teacher"),
         student.row("fair4free"),
         student_hidden_s.row(other),
-        constant.row("constant majority class (reference)"),
+        constant.row(constant_name),
     ];
-
-    let mut sweep = Vec::new();
-    for &b in &p.sweep {
-        let model = Fair4Free::fit(&p.model.clone().seed(0).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
-        let synth = model.generate(n, 1000, LatentSource::Student)?;
-        let ev = Evaluator::new(dataset, EvaluationParams { forest: p.forest.clone().seed(0), forest_sees_sensitive: p.forest_sees_sensitive })?;
-        let r = ev.evaluate("sweep", &synth)?;
-        sweep.push(SweepPoint {
-            beta_log10: b,
-            accuracy: r.accuracy,
-            demographic_parity_ratio: r.demographic_parity_ratio,
-            equalized_odds_ratio: r.equalized_odds_ratio,
-            heldout_dcor_sq: model.latent_dcor_sq(&dataset.test, 2000)?,
-        });
-    }
+    let by_seed = vec![
+        real.seeds("real"),
+        unfair.seeds("vae-unfair"),
+        teacher.seeds("fair-teacher"),
+        student.seeds("fair4free"),
+        student_hidden_s.seeds(other),
+        constant.seeds(constant_name),
+    ];
+    let sweep: Vec<SweepPoint> = sweep_cells.iter().zip(&p.sweep).map(|(c, &b)| c.point(b)).collect();
 
     let positive = dataset.train.label_spec();
+    let polarity = if dataset.name == "adult" {
+        " The authors' related code encodes Adult with y = 1 for <=50K; the majority-class columns give recall and F1 with the majority class as positive for comparison, and the constant row shows what predicting the majority class for everyone scores."
+    } else {
+        " The majority-class columns give recall and F1 with the majority class as positive, and the constant row shows what predicting the majority class for everyone scores."
+    };
     let mut notes = vec![
-        format!(
-            "Label polarity: y = 1 is `{}` (`{}` = `{}`). The authors' related code encodes Adult with y = 1 for <=50K; the majority-class columns give recall and F1 with the majority class as positive for comparison, and the constant row shows what predicting the majority class for everyone scores.",
-            positive.positive, positive.name, positive.positive
-        ),
+        format!("Label polarity: y = 1 is `{}` (`{}` = `{}`).{polarity}", positive.positive, positive.name, positive.positive),
         format!(
             "The forest {} the sensitive column(s) by default; the row `{}` shows the other choice.",
             if p.forest_sees_sensitive { "sees" } else { "does not see" },
@@ -362,8 +472,8 @@ pub fn reproduce_fair4free(
         "Density and coverage: k = 5 nearest neighbours in the encoded space (one-hot + standardised), synthetic rows against real test rows, each side subsampled to the configured number of rows.".into(),
         "Differences from the paper: our models are small and trained briefly on 2 CPU cores; the student's loss (MMD distribution matching), the label head on z and the exact network sizes are our choices where the paper is silent (see docs/FAIR4FREE.md).".into(),
     ];
-    notes.extend(shortfall_notes(&rows));
-    Ok(Fair4FreeReport {
+    notes.extend(shortfall_notes(&rows, &dataset.name));
+    let mut report = Fair4FreeReport {
         command: command.to_string(),
         dataset: dataset.name.clone(),
         sensitive: dataset.train.sensitive_names().to_vec(),
@@ -374,7 +484,101 @@ pub fn reproduce_fair4free(
         latent_dcor_sq_fair: dcor_fair,
         params: p.clone(),
         notes,
-    })
+        by_seed,
+        conclusions: Vec::new(),
+        seconds: Some(start.elapsed().as_secs_f64()),
+    };
+    report.recompute_conclusions();
+    Ok(report)
+}
+
+impl Fair4FreeReport {
+    /// The row of `method`, if the report has one.
+    pub fn row(&self, method: &str) -> Option<&MethodRow> {
+        self.rows.iter().find(|r| r.method == method)
+    }
+
+    /// Recomputes [`conclusions`](Fair4FreeReport::conclusions) from the numbers (after a
+    /// renderer or the wording changed: `reproduce render`).
+    pub fn recompute_conclusions(&mut self) {
+        self.conclusions = conclusions(self);
+    }
+}
+
+fn shown(v: Option<f64>) -> String {
+    v.map_or("n/a".to_string(), |x| format!("{x:.3}"))
+}
+
+/// What the report's numbers say: paired differences of fair4free against the unfair VAE and the
+/// real rows (DPD, EOD, accuracy; "not resolved" when the 95 % interval covers 0), the accuracy
+/// against the constant predictor, and where on the beta sweep the ratio targets hold.
+fn conclusions(r: &Fair4FreeReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let seeds = r.params.seeds;
+    let by = |m: &str| r.by_seed.iter().find(|s| s.method == m);
+    for other in ["vae-unfair", "real"] {
+        let (Some(f), Some(o)) = (by("fair4free"), by(other)) else { continue };
+        let parts: Vec<String> = [
+            ("DPD", &f.demographic_parity_difference, &o.demographic_parity_difference, true),
+            ("EOD", &f.equalized_odds_difference, &o.equalized_odds_difference, true),
+            ("accuracy", &f.accuracy, &o.accuracy, false),
+        ]
+        .into_iter()
+        .map(|(name, a, b, lower)| format!("{name} {}", describe_paired(a, b, 3, lower).unwrap_or_else(|| "undefined in a seed".into())))
+        .collect();
+        let what = if other == "real" { "a forest trained on the real rows" } else { "the unfair VAE (β = 0)" };
+        out.push(format!("fair4free minus {what}, paired over {}: {}.", Stat::seeds_phrase(seeds), parts.join("; ")));
+    }
+    if let (Some(f), Some(c)) = (r.row("fair4free"), r.rows.iter().find(|m| m.method.starts_with("constant"))) {
+        if let (Some(a), Some(a0)) = (f.accuracy.mean, c.accuracy.mean) {
+            let side = if a >= a0 { "above" } else { "below" };
+            out.push(format!(
+                "fair4free's accuracy {a:.3} is {:.1} points {side} predicting the majority class for everyone ({a0:.3}, DPD and EOD 0 by construction).",
+                100.0 * (a - a0).abs()
+            ));
+        }
+    }
+    if !r.sweep.is_empty() {
+        let constant = r.rows.iter().find(|m| m.method.starts_with("constant")).and_then(|c| c.accuracy.mean);
+        let meeting: Vec<&SweepPoint> = r.sweep.iter().filter(|p| p.meets_ratio_targets()).collect();
+        if meeting.is_empty() {
+            let best = r.sweep.iter().filter_map(|p| Some((p, (p.demographic_parity_ratio.mean? - DPR_TARGET).min(p.equalized_odds_ratio.mean? - EOR_TARGET)))).max_by(|a, b| a.1.total_cmp(&b.1));
+            out.push(format!(
+                "At no β of the sweep do the means reach DPR >= {DPR_TARGET} and EOR >= {EOR_TARGET} together{}.",
+                best.map(|(p, _)| format!(
+                    "; the closest is {} (DPR {}, EOR {}, accuracy {})",
+                    p.label(),
+                    p.demographic_parity_ratio.show(3, seeds),
+                    p.equalized_odds_ratio.show(3, seeds),
+                    p.accuracy.show(3, seeds)
+                ))
+                .unwrap_or_default()
+            ));
+        } else {
+            let list: Vec<String> = meeting.iter().map(|p| format!("{} (accuracy {})", p.label(), p.accuracy.show(3, seeds))).collect();
+            out.push(format!(
+                "The means reach DPR >= {DPR_TARGET} and EOR >= {EOR_TARGET} together at {}; the constant predictor scores {} with no gap at all.",
+                list.join(", "),
+                shown(constant)
+            ));
+        }
+        let (first, last) = (&r.sweep[0], &r.sweep[r.sweep.len() - 1]);
+        out.push(format!(
+            "From {} to {}: dCor²(μ, s) {} -> {}, DPD {} -> {}, EOD {} -> {}, accuracy {} -> {} (means over {}).",
+            first.label(),
+            last.label(),
+            first.heldout_dcor_sq.mean.map_or("n/a".into(), |x| format!("{x:.4}")),
+            last.heldout_dcor_sq.mean.map_or("n/a".into(), |x| format!("{x:.4}")),
+            shown(first.demographic_parity_difference.mean),
+            shown(last.demographic_parity_difference.mean),
+            shown(first.equalized_odds_difference.mean),
+            shown(last.equalized_odds_difference.mean),
+            shown(first.accuracy.mean),
+            shown(last.accuracy.mean),
+            Stat::seeds_phrase(seeds)
+        ));
+    }
+    out
 }
 
 /// The trivial reference: predict the majority class of the training labels for everyone.

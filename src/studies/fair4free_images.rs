@@ -19,6 +19,8 @@ use dfdx::prelude::*;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::studies::paired::paired_interval;
+
 use crate::audit::{multiclass_fairness, synthetic_quality, QualityParams, UndefinedPolicy, Value};
 use crate::data::images::{counterfactual_split, load_image_dataset, ColouredParams, ImageDataset, ImageSplit};
 use crate::device::{seeded_device, Device};
@@ -438,26 +440,6 @@ fn notes(r: &Fair4FreeImageReport, ds: &ImageDataset) -> Vec<String> {
         },
         "The Fair4Free paper gives no numbers for images (sample pictures of Colored-MNIST and CelebA only), so there is no paper column.".into(),
     ]
-}
-
-/// Mean and a 95 % t-interval of paired per-seed differences a - b (None with fewer than 2
-/// seeds or an undefined value).
-pub(crate) fn paired_interval(a: &[Option<f64>], b: &[Option<f64>]) -> Option<(f64, Option<(f64, f64)>)> {
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| Some((*x)? - (*y)?)).collect::<Option<Vec<_>>>()?;
-    if d.is_empty() {
-        return None;
-    }
-    let n = d.len() as f64;
-    let m = d.iter().sum::<f64>() / n;
-    if d.len() < 2 {
-        return Some((m, None));
-    }
-    let sd = (d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    // Two-sided 97.5 % quantiles of Student's t for 1..=9 degrees of freedom, then the normal.
-    const T: [f64; 9] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262];
-    let t = T.get(d.len() - 2).copied().unwrap_or(1.96);
-    let half = t * sd / n.sqrt();
-    Some((m, Some((m - half, m + half))))
 }
 
 fn conclusions(r: &Fair4FreeImageReport) -> Vec<String> {

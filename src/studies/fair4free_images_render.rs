@@ -63,7 +63,7 @@ impl Render for Fair4FreeImageReport {
                 .collect(),
         };
         let series = vec![bar("accuracy", |r| &r.accuracy), bar("colour EOD", |r| &r.equalized_odds_difference), bar("colour DPD", |r| &r.demographic_parity_difference)];
-        grouped_bar_chart_with("Accuracy and colour gaps by training set (whiskers: ± std over seeds)", "fraction", &cats, &series).ok()
+        grouped_bar_chart_with("Accuracy and colour gaps by training set", if self.params.seeds > 1 { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; whiskers: ± 1 std over seeds." } else { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; one seed, no whiskers." }, "fraction", &cats, &series).ok()
     }
 }
 

@@ -11,6 +11,7 @@ mod fair4free;
 mod fair4free_render;
 mod fair4free_images;
 mod fair4free_images_render;
+mod paired;
 
 pub use distillation::{
     distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,

@@ -7,6 +7,7 @@
 mod aimfair;
 mod bootstrap;
 mod by_group;
+mod conclusions;
 mod consistency;
 mod dependence;
 mod derived;

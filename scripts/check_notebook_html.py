@@ -3,11 +3,13 @@
 1. Converts the executed copy OUTPUT_DIR/NAME.ipynb to OUTPUT_DIR/NAME.html with
    `python3 -m nbconvert --to html` (what a reader gets from `jupyter nbconvert`).
 2. Loads that page in headless Chromium with --dump-dom and checks the DOM the browser built:
-   a table whose header cells include every one of --headers (default: notebook 01's by-group
-   table: group, selection, TPR, FPR) and at least one <svg> element (a chart).
+   at least one table (with --headers: a table whose header cells include every one of them,
+   e.g. notebook 01's by-group table: group, selection, TPR, FPR), at least one <svg> element
+   (a chart), and no error output (an `error` output in the executed copy, or "panicked at" in
+   the page).
 3. Takes a screenshot (--window-size=1200,1600) of a short page holding only the section named
-   by --section (default: notebook 01's audit by sex: its tables and chart fit in the window),
-   converted the same way, and checks that the PNG is not blank.
+   by --section (e.g. notebook 01's audit by sex: its tables and chart fit in the window), or
+   of the top of the whole page without --section, and checks that the PNG is not blank.
 
 Prints `html check: PASS ...` or `html check: FAIL ...` last; exit status 0 or 1.
 """
@@ -42,8 +44,29 @@ class CheckFailed(Exception):
     pass
 
 
+def chart_width(attrs: dict) -> float:
+    """Width in pixels of an <svg> element, or of the SVG an <img> holds as a data URI (nbconvert
+    writes `image/svg+xml` outputs that way); 0 when it is neither."""
+    import base64
+    import re
+
+    text = ""
+    if "src" in attrs and (attrs.get("src") or "").startswith("data:image/svg+xml;base64,"):
+        try:
+            text = base64.b64decode(attrs["src"].split(",", 1)[1])[:400].decode("utf-8", "replace")
+        except ValueError:
+            return 0.0
+        found = re.search(r'<svg[^>]*\bwidth="([0-9.]+)', text)
+        return float(found.group(1)) if found else 0.0
+    try:
+        return float((attrs.get("width") or "0").rstrip("px"))
+    except ValueError:
+        return 0.0
+
+
 class DomTables(HTMLParser):
-    """Collects, for every <table>, its caption and header-cell texts, and counts <svg> elements."""
+    """Collects, for every <table>, its caption and header-cell texts, and counts charts: <svg>
+    elements and SVG images at least 200 px wide (icons are smaller)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -54,7 +77,7 @@ class DomTables(HTMLParser):
         self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "svg":
+        if tag in ("svg", "img") and chart_width(dict(attrs)) >= 200:
             self.svg_count += 1
         elif tag == "table":
             table = {"caption": "", "headers": []}
@@ -161,6 +184,14 @@ def check(args) -> str:
         parsed = DomTables()
         parsed.feed(dom)
         parsed.close()
+        import nbformat
+
+        errors = [o for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"
+                  for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            raise CheckFailed(f"{len(errors)} error output(s) in the executed notebook: {errors[0].get('ename', '')}")
+        if "panicked at" in dom:
+            raise CheckFailed("the page shows a panic ('panicked at')")
         wanted = args.headers
         tables = [t for t in parsed.tables if all(h in t["headers"] for h in wanted)]
         print(f"chromium --dump-dom: {len(dom) // 1024} KiB of DOM, {len(parsed.tables)} tables, "
@@ -173,17 +204,20 @@ def check(args) -> str:
 
         shot = (args.screenshot or out_dir / (notebook.stem + ".png")).resolve()
         shot.parent.mkdir(parents=True, exist_ok=True)
-        excerpt = out_dir / (notebook.stem + ".section.ipynb")
-        section_copy(notebook, args.section, excerpt)
-        excerpt_html = nbconvert(excerpt, out_dir)
-        chromium(browser, profile, f"--screenshot={shot}", "--window-size=1200,1600", excerpt_html.as_uri())
+        if args.section:
+            excerpt = out_dir / (notebook.stem + ".section.ipynb")
+            section_copy(notebook, args.section, excerpt)
+            page = nbconvert(excerpt, out_dir)
+        else:
+            page = html
+        chromium(browser, profile, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
         if not shot.is_file() or png_is_blank(shot):
             raise CheckFailed(f"the screenshot {shot} is missing or blank")
-        print(f"chromium --screenshot: {shot} ({shot.stat().st_size // 1024} KiB, section {args.section!r})", flush=True)
+        print(f"chromium --screenshot: {shot} ({shot.stat().st_size // 1024} KiB, section {args.section or 'top of the page'!r})", flush=True)
         table = tables[0]
-        return (f"{html.name} loaded in headless Chromium; table {table['caption']!r} has header cells "
-                f"{', '.join(wanted)}; {parsed.svg_count} <svg> charts; screenshot {shot.name} "
-                f"({time.monotonic() - t0:.1f} s)")
+        has = f"table {table['caption']!r} has header cells {', '.join(wanted)}" if wanted else f"{len(parsed.tables)} tables"
+        return (f"{html.name} loaded in headless Chromium; {has}; {parsed.svg_count} <svg> charts; no error output; "
+                f"screenshot {shot.name} ({time.monotonic() - t0:.1f} s)")
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -192,9 +226,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("output_dir", type=Path, help="folder holding the executed notebook (scripts/run-notebooks --output-dir)")
     ap.add_argument("--notebook", default="01-audit-a-classifier.ipynb", help="file name of the executed notebook")
-    ap.add_argument("--headers", nargs="+", default=["group", "selection", "TPR", "FPR"],
-                    help="header cells one table must have")
-    ap.add_argument("--section", default="Audit by sex", help="heading text of the section to screenshot")
+    ap.add_argument("--headers", nargs="*", default=[],
+                    help="header cells one table must have (default: any table; notebook 01: group selection TPR FPR)")
+    ap.add_argument("--section", default=None, help="heading text of the section to screenshot (default: the top of the page)")
     ap.add_argument("--screenshot", type=Path, default=None,
                     help="where the PNG goes (default OUTPUT_DIR/NAME.png; docs/notebook-01.png to refresh the committed one)")
     ap.add_argument("--chromium", default=None, help="browser binary (default: chromium on PATH)")

@@ -4,9 +4,11 @@ Executes every notebooks/[0-9][0-9]-*.ipynb in order with the `rust` (evcxr) ker
 nbclient: no Jupyter server, no browser. A notebook fails on a cell error, a dead kernel, a
 timeout (per cell or for the whole notebook), output text containing "panicked at", or when it
 showed no HTML table or no chart. Executed copies go to a scratch folder, never over the
-committed notebooks. After notebook 01 has run, scripts/check-notebook-html renders its executed
-copy to HTML and checks it in headless Chromium; that check is part of notebook 01 passing. The
-last line printed is `N passed, M failed`, counting notebooks.
+committed notebooks. After each notebook has run, scripts/check-notebook-html renders its
+executed copy to HTML and checks it in headless Chromium (a table, a chart, no error output, a
+screenshot that is not blank; for notebook 01 also its by-group table and a screenshot of the
+audit by sex); that check is part of the notebook passing. The last line printed is
+`N passed, M failed`, counting notebooks.
 """
 
 from __future__ import annotations
@@ -163,12 +165,19 @@ def run_notebook(path: Path, kernel: str, cell_timeout: float, budget: float, ou
     return seconds, f"{len(timings)} code cells, slowest cell {slowest[0] + 1} ({slowest[1]:.1f} s)"
 
 
+# Notebook-specific HTML checks: header cells one table must have, and the section screenshotted.
+HTML_CHECK_ARGS = {
+    "01-audit-a-classifier.ipynb": ["--headers", "group", "selection", "TPR", "FPR", "--section", "Audit by sex"],
+}
+
+
 def html_check(root: Path, out_dir: Path, name: str) -> tuple[float, str]:
     """Runs scripts/check-notebook-html on the executed copy OUT_DIR/NAME; returns (seconds, its
     PASS line) or raises NotebookFailure with its output."""
     start = time.monotonic()
     try:
-        done = subprocess.run([str(root / "scripts" / "check-notebook-html"), str(out_dir), "--notebook", name],
+        done = subprocess.run([str(root / "scripts" / "check-notebook-html"), str(out_dir), "--notebook", name,
+                               *HTML_CHECK_ARGS.get(name, [])],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1200)
     except subprocess.TimeoutExpired:
         raise NotebookFailure("HTML check: scripts/check-notebook-html ran past 1200 s") from None
@@ -201,9 +210,9 @@ def main() -> int:
                     help="seconds for one whole notebook")
     ap.add_argument("--output-dir", type=Path, default=None,
                     help="where executed copies go (default: a new temporary folder)")
-    ap.add_argument("--html-check", default=os.environ.get("RUN_NOTEBOOKS_HTML_CHECK", "01-audit-a-classifier.ipynb"),
-                    help="notebook whose executed copy scripts/check-notebook-html checks after it passes "
-                         "(default 01-audit-a-classifier.ipynb; 0 or none: no check)")
+    ap.add_argument("--html-check", default=os.environ.get("RUN_NOTEBOOKS_HTML_CHECK", "all"),
+                    help="notebooks whose executed copies scripts/check-notebook-html checks after they pass "
+                         "(default all; a file name for one; 0 or none: no check)")
     args = ap.parse_args()
 
     # evcxr's cache keys compiled crates by their rustc command line alone and skips incremental
@@ -222,7 +231,7 @@ def main() -> int:
         print(f"== {path.name}", flush=True)
         try:
             seconds, summary = run_notebook(path, args.kernel, args.cell_timeout, args.budget, out_dir)
-            if path.name == args.html_check:
+            if args.html_check == "all" or path.name == args.html_check:
                 html_seconds, html_summary = html_check(root, out_dir.resolve(), path.name)
                 summary += f"; HTML check passed in {html_seconds:.1f} s"
                 print(f"    html check: {html_summary}", flush=True)

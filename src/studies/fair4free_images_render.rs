@@ -1,7 +1,8 @@
 //! How the image reproduction looks: one table of the five rows, the conclusions computed from
-//! them, and a chart of accuracy and colour EOD per row with the spread over seeds.
+//! them, a chart of accuracy and colour EOD per row with the spread over seeds, and the
+//! fairness-utility trade-off (accuracy against colour EOD, `real` the reference).
 
-use crate::report::{grouped_bar_chart_with, BarSeries, Render, ReportTable};
+use crate::report::{grouped_bar_chart_with, scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::fair4free::Stat;
 use crate::studies::fair4free_images::Fair4FreeImageReport;
 
@@ -63,7 +64,37 @@ impl Render for Fair4FreeImageReport {
                 .collect(),
         };
         let series = vec![bar("accuracy", |r| &r.accuracy), bar("colour EOD", |r| &r.equalized_odds_difference), bar("colour DPD", |r| &r.demographic_parity_difference)];
-        grouped_bar_chart_with("Accuracy and colour gaps by training set", if self.params.seeds > 1 { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; whiskers: ± 1 std over seeds." } else { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; one seed, no whiskers." }, "fraction", &cats, &series).ok()
+        let bars = grouped_bar_chart_with("Accuracy and colour gaps by training set", if self.params.seeds > 1 { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; whiskers: ± 1 std over seeds." } else { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; one seed, no whiskers." }, "fraction", &cats, &series).ok();
+        let out: String = bars.into_iter().chain(self.tradeoff_svg()).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl Fair4FreeImageReport {
+    /// Accuracy against colour EOD per training set, the model trained on real images in its own
+    /// series as the reference; ± 1 std over seeds.
+    fn tradeoff_svg(&self) -> Option<String> {
+        let seeds = self.params.seeds;
+        let err = |s: &Stat| if seeds > 1 { s.std } else { None };
+        let point = |r: &crate::studies::ImageMethodRow| {
+            Some(ScatterPoint { x: r.equalized_odds_difference.mean?, y: r.accuracy.mean?, x_err: err(&r.equalized_odds_difference), y_err: err(&r.accuracy), label: Some(r.method.clone()) })
+        };
+        let series: Vec<ScatterSeries> = [
+            ScatterSeries { name: "synthetic sets".into(), points: self.rows.iter().filter(|r| r.method != "real").filter_map(point).collect() },
+            ScatterSeries { name: "real (reference)".into(), points: self.rows.iter().filter(|r| r.method == "real").filter_map(point).collect() },
+        ]
+        .into_iter()
+        .filter(|s| !s.points.is_empty())
+        .collect();
+        let bars = if seeds > 1 { "bars ± 1 std over seeds" } else { "one seed, no bars" };
+        scatter_chart(
+            "Trade-off: accuracy against colour EOD",
+            &format!("Upper left is better: accurate and colour-blind; {bars}."),
+            "colour EOD (0 is fair)",
+            "accuracy (test, every colour)",
+            &series,
+        )
+        .ok()
     }
 }
 

@@ -48,7 +48,12 @@ impl Render for DistillationReport {
         for n in &self.notes {
             t.note(n.clone());
         }
-        vec![t]
+        let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
+        for (i, line) in self.conclusions().into_iter().enumerate() {
+            c.row([(i + 1).to_string(), line]);
+        }
+        c.align[1] = crate::report::Align::Left;
+        vec![t, c]
     }
 
     fn svg(&self) -> Option<String> {
@@ -84,7 +89,62 @@ impl Render for DistillationReport {
     }
 }
 
+/// `a - b` of two means over `seeds` seeds with an approximate 95 % interval from their spreads
+/// (1.96 standard errors of the difference, each std corrected to the sample std), and a verdict.
+fn compare(a: &Stat, b: &Stat, seeds: usize) -> Option<String> {
+    let d = a.mean? - b.mean?;
+    if seeds < 2 {
+        return Some(format!("{d:+.2} (one seed: no interval)"));
+    }
+    let n = seeds as f64;
+    let var = |s: &Stat| s.std.map(|sd| sd * sd * n / (n - 1.0) / n);
+    let half = 1.96 * (var(a)? + var(b)?).sqrt();
+    let verdict = if d - half > 0.0 || d + half < 0.0 { "resolved" } else { "not resolved" };
+    Some(format!("{d:+.2} (about {:+.2} to {:+.2}): {verdict}", d - half, d + half))
+}
+
 impl DistillationReport {
+    /// What the numbers say, computed from them: each distilled student against the
+    /// non-distilled one in EOD, DPD and accuracy (approximate 95 % intervals from the spreads over
+    /// seeds), the temperature with the lowest EOD, and the teacher against the NDS.
+    pub fn conclusions(&self) -> Vec<String> {
+        let seeds = self.params.seeds;
+        let mut out = Vec::new();
+        let Some(nds) = self.row("nds") else { return out };
+        for r in self.rows.iter().filter(|r| r.temperature.is_some()) {
+            let parts: Vec<String> = [
+                ("EOD", &r.equalized_odds_difference, &nds.equalized_odds_difference),
+                ("DPD", &r.demographic_parity_difference, &nds.demographic_parity_difference),
+                ("accuracy", &r.accuracy, &nds.accuracy),
+            ]
+            .into_iter()
+            .filter_map(|(name, a, b)| Some(format!("{name} {}", compare(a, b, seeds)?)))
+            .collect();
+            if !parts.is_empty() {
+                out.push(format!("DS at T = {} minus NDS (points): {}.", r.temperature.unwrap_or(f64::NAN), parts.join("; ")));
+            }
+        }
+        let best = self
+            .rows
+            .iter()
+            .filter(|r| r.temperature.is_some())
+            .filter_map(|r| Some((r, r.equalized_odds_difference.mean?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((r, eod)) = best {
+            out.push(format!(
+                "The lowest mean EOD of the distilled students is at T = {} ({eod:.2} %); the NDS has {}.",
+                r.temperature.unwrap_or(f64::NAN),
+                nds.equalized_odds_difference.show(2, seeds)
+            ));
+        }
+        if let Some(t) = self.row("teacher") {
+            if let Some(c) = compare(&t.equalized_odds_difference, &nds.equalized_odds_difference, seeds) {
+                out.push(format!("Teacher minus NDS in EOD: {c} points."));
+            }
+        }
+        out
+    }
+
     /// Accuracy against EOD for every model: the distilled students labelled by T, the
     /// non-distilled student and the teacher as reference points; ± 1 std over seeds.
     fn tradeoff_svg(&self) -> Option<String> {

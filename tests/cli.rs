@@ -132,6 +132,34 @@ fn audit_json_contract() {
 }
 
 #[test]
+fn audit_from_emitted_counts_equals_the_audit_of_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = preds_csv(&dir);
+    let counts = dir.path().join("counts.csv");
+    let base = ["audit", "--input", &input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex,race", "--n-boot", "0", "--format", "json"];
+    let mut with_emit: Vec<&str> = base.to_vec();
+    with_emit.extend(["--emit-counts", counts.to_str().unwrap()]);
+    let (code, direct, stderr) = fairdistill(&with_emit);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&counts).unwrap();
+    assert!(text.starts_with("sex,race,y_true,y_pred,count\n"), "{text}");
+    let (code, from_counts, stderr) = fairdistill(&["audit", "--counts", counts.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (mut a, mut b): (serde_json::Value, serde_json::Value) = (serde_json::from_str(&direct).unwrap(), serde_json::from_str(&from_counts).unwrap());
+    for v in [&mut a, &mut b] {
+        v.as_object_mut().unwrap().remove("input");
+    }
+    assert_eq!(a, b, "every count-based metric, exactly");
+    // What needs rows is refused with a clear message; a flag that needs rows cannot be combined.
+    let (code, _, stderr) = fairdistill(&["audit", "--counts", counts.to_str().unwrap(), "--n-boot", "100"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("bootstrap") && stderr.contains("rows"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["audit", "--counts", counts.to_str().unwrap(), "--features", "x1"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--features") || stderr.contains("cannot be used"), "{stderr}");
+}
+
+#[test]
 fn audit_formats_and_out_file() {
     let dir = tempfile::tempdir().unwrap();
     let input = preds_csv(&dir);

@@ -146,6 +146,19 @@ impl<'a> FairnessAudit<'a> {
         Ok(())
     }
 
+    /// The rows per (group, y_true, y_pred) of this audit's data (after the same checks as
+    /// [`FairnessAudit::run`]): what `fairdistill audit --emit-counts` writes, and what
+    /// [`CountsTable::audit`](crate::audit::CountsTable::audit) turns into the same report.
+    pub fn counts(&self) -> Result<crate::audit::CountsTable> {
+        self.validate()?;
+        let n = self.y_true.len();
+        let cols: Vec<&[&str]> = self.sensitive.iter().map(|(_, v)| v.as_slice()).collect();
+        let groups = Groups::from_columns(&cols, n)?;
+        let counts = count_by_group(self.y_true, self.y_pred, &groups.codes, groups.len());
+        let names = self.sensitive.iter().map(|(n, _)| n.clone()).collect();
+        Ok(crate::audit::CountsTable::from_confusion(names, &groups.keys, &counts))
+    }
+
     /// Computes the report.
     pub fn run(&self) -> Result<AuditReport> {
         self.validate()?;
@@ -280,7 +293,7 @@ pub struct AuditReport {
 }
 
 /// The report of given confusion counts (no intervals, no individual measures).
-fn summarise(keys: &[GroupKey], counts: &[Confusion], p: &AuditParams) -> AuditReport {
+pub(crate) fn summarise(keys: &[GroupKey], counts: &[Confusion], p: &AuditParams) -> AuditReport {
     let mut total = Confusion::default();
     let mut groups = Vec::with_capacity(keys.len());
     let mut cells = vec![Vec::with_capacity(keys.len()); 2];

@@ -8,6 +8,7 @@ mod aimfair;
 mod bootstrap;
 mod by_group;
 mod conclusions;
+mod counts;
 mod consistency;
 mod dependence;
 mod derived;
@@ -30,6 +31,7 @@ pub use dependence::distance_correlation_sq;
 pub use derived::{Agg, DerivedMetric, Method, UndefinedPolicy};
 #[doc(hidden)]
 pub use consistency::consistency_brute_force;
+pub use counts::{CountRow, CountsTable, COUNTS_COLUMNS};
 pub use frame::{AuditReport, FairnessAudit, GroupIntervals, Progress};
 pub use groups::{Confusion, GroupKey};
 pub use individual::{pairwise_lipschitz, standardize, Lipschitz};

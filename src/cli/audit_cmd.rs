@@ -33,17 +33,28 @@ pub enum MissingArg {
 #[derive(Args, Debug)]
 pub struct AuditArgs {
     /// CSV file with a header line holding labels, predictions and sensitive columns.
-    #[arg(long, value_name = "FILE.csv")]
-    pub input: PathBuf,
+    #[arg(long, value_name = "FILE.csv", required_unless_present = "counts")]
+    pub input: Option<PathBuf>,
     /// Column of the true labels (0/1).
-    #[arg(long, value_name = "COL")]
-    pub y_true: String,
+    #[arg(long, value_name = "COL", required_unless_present = "counts")]
+    pub y_true: Option<String>,
     /// Column of the predicted labels (0/1).
-    #[arg(long, value_name = "COL")]
-    pub y_pred: String,
-    /// Sensitive column(s), comma-separated; several give intersectional groups.
-    #[arg(long, value_delimiter = ',', required = true, value_name = "COL[,COL...]")]
+    #[arg(long, value_name = "COL", required_unless_present = "counts")]
+    pub y_pred: Option<String>,
+    /// Sensitive column(s), comma-separated; several give intersectional groups. With --counts:
+    /// the columns to group by (default: every sensitive column of the counts table).
+    #[arg(long, value_delimiter = ',', required_unless_present = "counts", value_name = "COL[,COL...]")]
     pub sensitive: Vec<String>,
+    /// Audit a counts table instead of rows: a CSV with the sensitive columns, then `y_true`,
+    /// `y_pred` and `count` (rows per combination; any SQL engine's GROUP BY makes it, see
+    /// docs/CLI.md). Every count-based metric comes out exactly as from the rows; bootstrap
+    /// intervals, individual fairness and ROC need rows and are refused.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["input", "y_true", "y_pred", "score", "features", "emit_counts"])]
+    pub counts: Option<PathBuf>,
+    /// Also write the counts table of the input rows here (CSV: the sensitive columns, `y_true`,
+    /// `y_pred`, `count`).
+    #[arg(long, value_name = "FILE.csv")]
+    pub emit_counts: Option<PathBuf>,
     /// Column of predicted probabilities (for the Lipschitz measure; needs --features).
     #[arg(long, value_name = "COL")]
     pub score: Option<String>,
@@ -53,9 +64,9 @@ pub struct AuditArgs {
     /// Neighbours of the consistency score (the point itself included).
     #[arg(long, default_value_t = 5)]
     pub k: usize,
-    /// Bootstrap resamples for the confidence intervals (0 = none).
-    #[arg(long, default_value_t = 200)]
-    pub n_boot: usize,
+    /// Bootstrap resamples for the confidence intervals (0 = none; default 200, 0 with --counts).
+    #[arg(long)]
+    pub n_boot: Option<usize>,
     /// Run even when the estimated memory (of the bootstrap's resampled statistics) exceeds what
     /// the machine has available.
     #[arg(long)]
@@ -98,7 +109,7 @@ struct InputSummary {
     file: String,
     rows_read: usize,
     rows_dropped: usize,
-    /// The `--missing` policy: `fail` or `drop`.
+    /// The `--missing` policy: `fail` or `drop`; `counts` for a counts table.
     missing: &'static str,
 }
 
@@ -127,13 +138,51 @@ impl Render for AuditOutput<'_> {
     }
 }
 
-pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
+fn audit_params(args: &AuditArgs, n_boot: usize) -> AuditParams {
+    AuditParams::default()
+        .n_boot(n_boot)
+        .seed(args.seed)
+        .consistency_k(args.k)
+        .lipschitz_pairs(args.lipschitz_pairs)
+        .undefined(match args.undefined {
+            UndefinedArg::Exclude => UndefinedPolicy::Exclude,
+            UndefinedArg::Zero => UndefinedPolicy::Zero,
+        })
+}
+
+/// `audit --counts FILE`: the audit of a counts table.
+fn run_counts(args: &AuditArgs, path: &std::path::Path) -> Result<()> {
     for out in [&args.out, &args.plot].into_iter().flatten() {
-        check_output_file(out, &[&args.input], None)?;
+        check_output_file(out, &[path], None)?;
     }
-    let mut csv = CsvColumns::read(&args.input)?;
+    let counts = fairdistill::audit::CountsTable::read_csv(path, &args.sensitive)?;
+    let report = counts.audit(&audit_params(args, args.n_boot.unwrap_or(0)))?;
+    let rows = report.n as usize;
+    let output = AuditOutput { report: &report, input: InputSummary { file: path.display().to_string(), rows_read: rows, rows_dropped: 0, missing: "counts" } };
+    let text = render(&output, args.format)?;
+    write_output(args.out.as_deref(), &text)?;
+    if let Some(plot) = &args.plot {
+        report.group_chart()?.save(plot)?;
+    }
+    Ok(())
+}
+
+pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
+    if let Some(path) = args.counts.clone() {
+        return run_counts(&args, &path);
+    }
+    // clap requires these without --counts.
+    let missing_arg = |name: &'static str| fairdistill::Error::invalid(name, "(none)", "required without --counts");
+    let input = args.input.clone().ok_or_else(|| missing_arg("input"))?;
+    let y_true_col = args.y_true.clone().ok_or_else(|| missing_arg("y-true"))?;
+    let y_pred_col = args.y_pred.clone().ok_or_else(|| missing_arg("y-pred"))?;
+    let n_boot = args.n_boot.unwrap_or(200);
+    for out in [&args.out, &args.plot, &args.emit_counts].into_iter().flatten() {
+        check_output_file(out, &[&input], None)?;
+    }
+    let mut csv = CsvColumns::read(&input)?;
     let rows_read = csv.n_rows();
-    let used: Vec<&String> = [&args.y_true, &args.y_pred]
+    let used: Vec<&String> = [&y_true_col, &y_pred_col]
         .into_iter()
         .chain(&args.sensitive)
         .chain(&args.score)
@@ -144,8 +193,8 @@ pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
         MissingArg::Drop => (MissingPolicy::Drop, "drop"),
     };
     let rows_dropped = csv.handle_empty_cells(&used, policy)?;
-    let y_true = csv.binary(&args.y_true)?;
-    let y_pred = csv.binary(&args.y_pred)?;
+    let y_true = csv.binary(&y_true_col)?;
+    let y_pred = csv.binary(&y_pred_col)?;
     let sensitive: Vec<Vec<String>> = args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?;
     let scores = args.score.as_deref().map(|c| csv.numbers(c)).transpose()?;
     let features = if args.features.is_empty() { None } else { Some(csv.matrix(&args.features)?) };
@@ -153,16 +202,8 @@ pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
     let groups: std::collections::HashSet<Vec<&str>> =
         (0..y_true.len()).map(|i| sensitive.iter().map(|c| c[i].as_str()).collect()).collect();
     let stats = 40 + 3 * groups.len() as u128;
-    check_memory(&format!("--n-boot {}", args.n_boot), args.n_boot as u128 * (24 + 16 * stats), args.force)?;
-    let params = AuditParams::default()
-        .n_boot(args.n_boot)
-        .seed(args.seed)
-        .consistency_k(args.k)
-        .lipschitz_pairs(args.lipschitz_pairs)
-        .undefined(match args.undefined {
-            UndefinedArg::Exclude => UndefinedPolicy::Exclude,
-            UndefinedArg::Zero => UndefinedPolicy::Zero,
-        });
+    check_memory(&format!("--n-boot {n_boot}"), n_boot as u128 * (24 + 16 * stats), args.force)?;
+    let params = audit_params(&args, n_boot);
     let mut audit = FairnessAudit::new(&y_true, &y_pred).params(params);
     for (name, col) in args.sensitive.iter().zip(&sensitive) {
         audit = audit.sensitive(name, col);
@@ -173,13 +214,17 @@ pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
     if let Some(x) = &features {
         audit = audit.features(x.view());
     }
+    if let Some(path) = &args.emit_counts {
+        let counts = audit.counts()?;
+        fairdistill::atomic::write_atomic_with(path, &mut |w| counts.write_csv(w).map_err(|e| std::io::Error::other(e.to_string())))?;
+    }
     let bar = crate::cli::progress::bar(features.as_ref().map_or(0, |x| x.nrows() as u64), "consistency (rows)", quiet || features.is_none());
     let show = |_: &str, done: usize, _: usize| bar.set_position(done as u64);
     let report = audit.progress(&show).run()?;
     bar.finish_and_clear();
     let output = AuditOutput {
         report: &report,
-        input: InputSummary { file: args.input.display().to_string(), rows_read, rows_dropped, missing },
+        input: InputSummary { file: input.display().to_string(), rows_read, rows_dropped, missing },
     };
     let text = render(&output, args.format)?;
     write_output(args.out.as_deref(), &text)?;

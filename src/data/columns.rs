@@ -127,6 +127,17 @@ impl CsvColumns {
             .collect()
     }
 
+    /// The column as whole non-negative numbers (row counts); anything else is an error naming
+    /// the line.
+    pub fn whole_numbers(&self, name: &str) -> Result<Vec<u64>> {
+        self.cells(name)?
+            .map(|(line, v)| {
+                v.parse::<u64>()
+                    .map_err(|_| self.parse_err(line, format!("column `{name}`: `{v}` is not a whole number of rows (0, 1, 2, ...)")))
+            })
+            .collect()
+    }
+
     /// The column as finite numbers; a missing, non-numeric, NaN or infinite cell is an error
     /// naming the line.
     pub fn numbers(&self, name: &str) -> Result<Vec<f64>> {

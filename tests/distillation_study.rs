@@ -19,6 +19,11 @@ fn tiny_study_rows_json_and_reproducibility() {
             assert_eq!(s.std, Some(0.0), "one seed");
         }
         assert!(row.accuracy.mean.unwrap() <= 100.0);
+        // One seed: the test set's own noise, a bootstrap interval over its images.
+        for ci in [row.equalized_odds_difference_ci, row.demographic_parity_difference_ci] {
+            let (lo, hi) = ci.unwrap_or_else(|| panic!("{}: no bootstrap interval", row.method));
+            assert!(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo < hi, "{}: [{lo}, {hi}]", row.method);
+        }
     }
     assert_eq!(r.row("ds-t4").unwrap().temperature, Some(4.0));
     let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
@@ -37,6 +42,7 @@ fn tiny_study_rows_json_and_reproducibility() {
     assert!(text.contains("NDS") && text.contains("92.61") && text.contains("90.33"), "paper beside ours: {text}");
     let html = r.to_html();
     assert!(html.contains("<svg") && html.contains("temperature"), "chart");
+    assert!(html.contains("bootstrap intervals over the test images"), "one seed: the chart says what its bars are");
     assert!(r.to_markdown().contains("| DS | 4 |"));
 }
 

@@ -113,10 +113,10 @@ pub struct AimFairArgs {
     /// Rows (images) of each synthetic set D_S1 and D_S2.
     #[arg(long)]
     pub synthetic_rows: Option<usize>,
-    /// Images: pre-training epochs, also those of the models trained from scratch (default 12; 6 with --quick); the x0.1 drop moves with the length (after two thirds).
+    /// Images: pre-training epochs, also those of the models trained from scratch (default 10; 6 with --quick); the x0.1 drop moves with the length (after about two thirds).
     #[arg(long)]
     pub pretrain_epochs: Option<usize>,
-    /// Images: fine-tuning epochs (default 4; 2 with --quick).
+    /// Images: fine-tuning epochs (default 3; 2 with --quick).
     #[arg(long)]
     pub finetune_epochs: Option<usize>,
     /// Images: folder caching trained generators and pre-trained models by a hash of their

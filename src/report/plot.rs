@@ -188,9 +188,9 @@ pub struct LineSeries {
     pub dashed: bool,
     /// Index into the chart palette (series that belong together share a colour).
     pub colour: usize,
-    /// Half-widths of vertical error bars, one per point (e.g. one std over seeds); empty for
-    /// none.
-    pub y_err: Vec<Option<f64>>,
+    /// Vertical error bars as (low, high), one per point (e.g. mean ± one std over seeds, or a
+    /// bootstrap interval); empty for none.
+    pub y_err: Vec<Option<(f64, f64)>>,
 }
 
 /// A line chart 720 px wide with its legend in its own column right of the plot; the x axis spans
@@ -205,7 +205,7 @@ pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, seri
     let (x_min, x_max) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let y_max = series
         .iter()
-        .flat_map(|s| s.points.iter().zip(s.y_err.iter().chain(std::iter::repeat(&None))).map(|(p, e)| p.1 + e.unwrap_or(0.0)))
+        .flat_map(|s| s.points.iter().zip(s.y_err.iter().chain(std::iter::repeat(&None))).map(|(p, e)| e.map_or(p.1, |(_, hi)| hi.max(p.1))))
         .filter(|v| v.is_finite())
         .fold(0f64, f64::max);
     let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
@@ -237,9 +237,9 @@ pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, seri
             let cap = (x_max - x_min) * 0.008;
             let mut bars = Vec::new();
             for (&(x, y), e) in s.points.iter().zip(&s.y_err) {
-                if let Some(e) = e.filter(|e| e.is_finite() && *e > 0.0 && x.is_finite() && y.is_finite()) {
-                    bars.push(PathElement::new(vec![(x, y - e), (x, y + e)], color.stroke_width(1)));
-                    for yy in [y - e, y + e] {
+                if let Some((lo, hi)) = e.filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && hi > lo && x.is_finite() && y.is_finite()) {
+                    bars.push(PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(1)));
+                    for yy in [lo, hi] {
                         bars.push(PathElement::new(vec![(x - cap, yy), (x + cap, yy)], color.stroke_width(1)));
                     }
                 }
@@ -430,7 +430,7 @@ mod tests {
             "T",
             "%",
             &[
-                super::LineSeries { name: "ours".into(), points: vec![(1.0, 2.0), (4.0, 1.5), (10.0, 1.0)], dashed: false, colour: 0, y_err: vec![Some(0.2), None, Some(0.1)] },
+                super::LineSeries { name: "ours".into(), points: vec![(1.0, 2.0), (4.0, 1.5), (10.0, 1.0)], dashed: false, colour: 0, y_err: vec![Some((1.8, 2.2)), None, Some((0.9, 1.1))] },
                 super::LineSeries { name: "paper".into(), points: vec![(1.0, 1.7), (10.0, 1.0)], dashed: true, colour: 1, y_err: vec![] },
             ],
         )

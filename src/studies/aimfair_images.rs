@@ -80,8 +80,8 @@ pub struct AimFairImageStudyParams {
 }
 
 impl AimFairImageStudyParams {
-    /// The committed study: 5 seeds; D_R, D_S1, D_S2 of 2,000 images each (the paper's 1:1:1), a
-    /// k sweep of 40, 46, 52, 57; pre-training 12 epochs (x0.1 after 8), fine-tuning 4: sized to
+    /// The committed study: 5 seeds; D_R, D_S1, D_S2 of 1,500 images each (the paper's 1:1:1), a
+    /// k sweep of 40, 46, 52, 57; pre-training 10 epochs (x0.1 after 7), fine-tuning 3: sized to
     /// the 60 minutes on 2 cores (docs/PERFORMANCE.md has the measured time).
     pub fn full() -> Self {
         let resnet = ResNetConfig { in_channels: 3, depth: 20, widths: [16, 32, 64], classes: 1 };
@@ -90,15 +90,15 @@ impl AimFairImageStudyParams {
             threshold: 5,
             colours: [0, 1],
             protected_group: None,
-            real_images: 2000,
-            synthetic_images: 2000,
+            real_images: 1500,
+            synthetic_images: 1500,
             validation_images: 600,
             generator_images: 3000,
             test_images: 2000,
             bias_fractions: [0.05, 0.45, 0.45, 0.05],
             generator: Fair4FreeImageParams::default(),
-            pretrain: SgdSchedule::new(12, 0.05, vec![8]).batch_size(64),
-            finetune: SgdSchedule::new(4, 0.01, vec![]).batch_size(64),
+            pretrain: SgdSchedule::new(10, 0.05, vec![7]).batch_size(64),
+            finetune: SgdSchedule::new(3, 0.01, vec![]).batch_size(64),
             mask_batch: 128,
             top_k: default_top_k(59),
             k_sweep: vec![40, 46, 57],

@@ -156,6 +156,12 @@ pub struct DistillationRow {
     pub equalized_odds_difference: Stat,
     /// I(f) on counterfactual colour pairs (lower is fairer).
     pub individual_fairness: Stat,
+    /// 95 % bootstrap intervals of DPD and EOD over the test images of the first seed (%): the
+    /// noise of one test set, shown when there is one seed and no spread over seeds.
+    #[serde(default)]
+    pub demographic_parity_difference_ci: Option<(f64, f64)>,
+    #[serde(default)]
+    pub equalized_odds_difference_ci: Option<(f64, f64)>,
 }
 
 /// One row of the paper's Table 2 (Trifeature) and Table 4 (Trifeature column).
@@ -236,7 +242,13 @@ struct Scores {
     dpd: Value,
     eod: Value,
     individual: Value,
+    /// 95 % bootstrap intervals of DPD and EOD over the test images (%).
+    dpd_ci: Option<(f64, f64)>,
+    eod_ci: Option<(f64, f64)>,
 }
+
+/// Bootstrap resamples of the test images behind the DPD and EOD intervals of one model.
+const TEST_BOOTSTRAP: usize = 200;
 
 /// The test images, their colours and the counterfactual pairs, shared by every model.
 struct TestBed {
@@ -282,12 +294,41 @@ impl TestBed {
             .enumerate()
             .map(|(j, &i)| 0.5 * probs[i * k..(i + 1) * k].iter().zip(&cf_probs[j * k..(j + 1) * k]).map(|(a, b)| (a - b).abs()).sum::<f64>())
             .collect();
+        let (dpd_ci, eod_ci) = self.bootstrap_gaps(&pred)?;
         Ok(Scores {
             accuracy: Value::Defined(100.0 * correct as f64 / pred.len() as f64),
             dpd: pct(&audit.mean_over_classes.demographic_parity_difference),
             eod: pct(&audit.mean_over_classes.equalized_odds_difference),
             individual: pairwise_lipschitz(&gaps, &self.distances)?.value,
+            dpd_ci,
+            eod_ci,
         })
+    }
+
+    /// 95 % percentile intervals of DPD and EOD (%) over [`TEST_BOOTSTRAP`] resamples of the
+    /// test images (seeded: the same resamples for every model), the noise of one test set.
+    fn bootstrap_gaps(&self, pred: &[u32]) -> Result<(Option<(f64, f64)>, Option<(f64, f64)>)> {
+        use rand::{Rng, SeedableRng};
+        let n = pred.len();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let (mut dpd, mut eod) = (Vec::with_capacity(TEST_BOOTSTRAP), Vec::with_capacity(TEST_BOOTSTRAP));
+        let (mut y, mut p, mut c) = (vec![0u32; n], vec![0u32; n], vec![""; n]);
+        for _ in 0..TEST_BOOTSTRAP {
+            for j in 0..n {
+                let i = rng.gen_range(0..n);
+                (y[j], p[j], c[j]) = (self.set.labels[i], pred[i], self.colours[i]);
+            }
+            let a = multiclass_fairness(&y, &p, &[&c[..]], UndefinedPolicy::Exclude)?;
+            dpd.extend(a.mean_over_classes.demographic_parity_difference.get().map(|x| 100.0 * x));
+            eod.extend(a.mean_over_classes.equalized_odds_difference.get().map(|x| 100.0 * x));
+        }
+        let interval = |mut v: Vec<f64>| {
+            (v.len() >= TEST_BOOTSTRAP / 2).then(|| {
+                v.sort_by(f64::total_cmp);
+                (crate::audit::quantile_sorted(&v, 0.025), crate::audit::quantile_sorted(&v, 0.975))
+            })
+        };
+        Ok((interval(dpd), interval(eod)))
     }
 }
 
@@ -352,6 +393,8 @@ pub fn reproduce_distillation(
                 demographic_parity_difference: col(|s| &s.dpd),
                 equalized_odds_difference: col(|s| &s.eod),
                 individual_fairness: col(|s| &s.individual),
+                demographic_parity_difference_ci: sc.first().and_then(|s| s.dpd_ci),
+                equalized_odds_difference_ci: sc.first().and_then(|s| s.eod_ci),
             }
         })
         .collect();

@@ -48,12 +48,23 @@ impl Render for DistillationReport {
         for n in &self.notes {
             t.note(n.clone());
         }
+        let mut tables = vec![t];
+        if self.rows.iter().any(|r| r.equalized_odds_difference_ci.is_some()) {
+            let mut b = ReportTable::new("95 % bootstrap intervals over the test images (first seed, 200 resamples; %)", ["model", "T", "EOD", "DPD"]);
+            let ci = |v: Option<(f64, f64)>| v.map_or("n/a".to_string(), |(lo, hi)| format!("[{lo:.2}, {hi:.2}]"));
+            for r in &self.rows {
+                b.row([r.method.clone(), r.temperature.map_or("—".into(), |x| format!("{x}")), ci(r.equalized_odds_difference_ci), ci(r.demographic_parity_difference_ci)]);
+            }
+            b.note("the noise of one test set: two models whose intervals overlap widely are not told apart by it");
+            tables.push(b);
+        }
         let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
         for (i, line) in self.conclusions().into_iter().enumerate() {
             c.row([(i + 1).to_string(), line]);
         }
         c.align[1] = crate::report::Align::Left;
-        vec![t, c]
+        tables.push(c);
+        tables
     }
 
     fn svg(&self) -> Option<String> {
@@ -65,23 +76,43 @@ impl Render for DistillationReport {
         let ours = |f: fn(&DistillationRow) -> &Stat| -> Vec<(f64, f64)> {
             ds.iter().filter_map(|r| Some((r.temperature?, f(r).mean?))).collect()
         };
-        // One std over seeds as error bars (none for one seed: no spread to show).
-        let spread = |f: fn(&DistillationRow) -> &Stat| -> Vec<Option<f64>> {
-            ds.iter().filter(|r| r.temperature.is_some() && f(r).mean.is_some()).map(|r| f(r).std.filter(|_| self.params.seeds > 1)).collect()
+        // Error bars: mean ± one std over seeds, or with one seed the 95 % bootstrap interval
+        // over the test images.
+        let seeds = self.params.seeds;
+        let spread = |f: fn(&DistillationRow) -> &Stat, ci: fn(&DistillationRow) -> Option<(f64, f64)>| -> Vec<Option<(f64, f64)>> {
+            ds.iter()
+                .filter(|r| r.temperature.is_some() && f(r).mean.is_some())
+                .map(|r| match (f(r).mean, f(r).std) {
+                    (Some(m), Some(sd)) if seeds > 1 => Some((m - sd, m + sd)),
+                    _ if seeds == 1 => ci(r),
+                    _ => None,
+                })
+                .collect()
         };
         let flat = |f: fn(&DistillationRow) -> &Stat, method: &str| -> Vec<(f64, f64)> {
             self.row(method).and_then(|r| f(r).mean).map_or(Vec::new(), |v| vec![(t_min, v), (t_max, v)])
         };
         let series = vec![
-            LineSeries { name: "EOD, distilled students".into(), points: ours(|r| &r.equalized_odds_difference), dashed: false, colour: 0, y_err: spread(|r| &r.equalized_odds_difference) },
-            LineSeries { name: "DPD, distilled students".into(), points: ours(|r| &r.demographic_parity_difference), dashed: false, colour: 1, y_err: spread(|r| &r.demographic_parity_difference) },
+            LineSeries { name: "EOD, distilled students".into(), points: ours(|r| &r.equalized_odds_difference), dashed: false, colour: 0, y_err: spread(|r| &r.equalized_odds_difference, |r| r.equalized_odds_difference_ci) },
+            LineSeries { name: "DPD, distilled students".into(), points: ours(|r| &r.demographic_parity_difference), dashed: false, colour: 1, y_err: spread(|r| &r.demographic_parity_difference, |r| r.demographic_parity_difference_ci) },
             LineSeries { name: "EOD, NDS".into(), points: flat(|r| &r.equalized_odds_difference, "nds"), dashed: true, colour: 0, y_err: vec![] },
             LineSeries { name: "DPD, NDS".into(), points: flat(|r| &r.demographic_parity_difference, "nds"), dashed: true, colour: 1, y_err: vec![] },
             LineSeries { name: "EOD, teacher".into(), points: flat(|r| &r.equalized_odds_difference, "teacher"), dashed: true, colour: 2, y_err: vec![] },
             LineSeries { name: "DPD, teacher".into(), points: flat(|r| &r.demographic_parity_difference, "teacher"), dashed: true, colour: 3, y_err: vec![] },
         ];
-        let y_label = if self.params.seeds > 1 { "% (lower is fairer; bars: ± 1 std over seeds)" } else { "% (lower is fairer; one seed: no spread)" };
-        let lines = line_chart("Fairness gaps of distilled students against the temperature", "Solid lines below their dashed references: distillation at that T narrows the gap.", "temperature T", y_label, &series).ok()?;
+        let (y_label, bars) = if self.params.seeds > 1 {
+            ("% (lower is fairer)", "bars: ± 1 std over seeds")
+        } else {
+            ("% (lower is fairer)", "bars: 95 % bootstrap intervals over the test images (one seed)")
+        };
+        let lines = line_chart(
+            "Fairness gaps of distilled students against the temperature",
+            &format!("Solid lines below their dashed references: distillation at that T narrows the gap; {bars}."),
+            "temperature T",
+            y_label,
+            &series,
+        )
+        .ok()?;
         Some(match self.tradeoff_svg() {
             Some(scatter) => format!("{lines}\n{scatter}"),
             None => lines,

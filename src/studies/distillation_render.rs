@@ -50,7 +50,7 @@ impl Render for DistillationReport {
         }
         let mut tables = vec![t];
         if self.rows.iter().any(|r| r.equalized_odds_difference_ci.is_some()) {
-            let mut b = ReportTable::new("95 % bootstrap intervals over the test images (first seed, 200 resamples; %)", ["model", "T", "EOD", "DPD"]);
+            let mut b = ReportTable::new("95 % bootstrap intervals over the test images (first seed: the gap ± 1.96 bootstrap standard deviations of 200 resamples; %)", ["model", "T", "EOD", "DPD"]);
             let ci = |v: Option<(f64, f64)>| v.map_or("n/a".to_string(), |(lo, hi)| format!("[{lo:.2}, {hi:.2}]"));
             for r in &self.rows {
                 b.row([r.method.clone(), r.temperature.map_or("—".into(), |x| format!("{x}")), ci(r.equalized_odds_difference_ci), ci(r.demographic_parity_difference_ci)]);

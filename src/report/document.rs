@@ -22,10 +22,10 @@ h1{font-size:1.6em;margin-bottom:0.2em}h3{margin-top:1.6em}\
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:0.1em 1em;font-size:0.92em;color:#333}dl.meta dt{font-weight:600}dl.meta dd{margin:0}\
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:0.92em;background:#f3f3f3;padding:0 0.2em;overflow-wrap:anywhere}\
 nav.toc{border:1px solid #ddd;padding:0.5em 1em;margin:1em 0;font-size:0.95em}nav.toc ol{margin:0.3em 0;padding-left:1.4em}\
-table{border-collapse:collapse;margin:0.4em 0 0.6em}caption{text-align:left;font-weight:600;padding:0.3em 0}\
+table{border-collapse:collapse;margin:0.4em 0 0.6em;display:block;overflow-x:auto;max-width:100%}caption{text-align:left;font-weight:600;padding:0.3em 0}\
 th,td{padding:2px 8px}td[style*='tabular-nums']{white-space:nowrap}tbody tr:nth-child(even){background:#f7f7f7}\
 svg{max-width:100%;height:auto;display:block;margin:0.8em 0}img{max-width:100%}\
-@media print{body{max-width:none;margin:0}nav.toc{display:none}tr,svg,img{break-inside:avoid}}";
+@media print{body{max-width:none;margin:0}table{display:table;font-size:0.8em}td[style*='tabular-nums']{white-space:normal}nav.toc{display:none}tr,svg,img{break-inside:avoid}}";
 
 /// A complete HTML document: doctype, `<head>` with the title and a stylesheet (screen and
 /// print), a header with the command, version, date and config hash, a table of contents of

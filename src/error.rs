@@ -37,6 +37,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A cell of a columnar file (Parquet, Arrow IPC) that cannot be read as what it should be;
+    /// `row` counts data rows from 1 (a columnar file has no header line).
+    #[error("{source_name}: row {row}, column `{column}`: {message}")]
+    Cell {
+        source_name: String,
+        row: u64,
+        column: String,
+        message: String,
+    },
+
     /// A column named by the caller (or required by a format) is absent.
     #[error("{source_name}: column `{name}` not found (columns: {available})")]
     ColumnMissing {

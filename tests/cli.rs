@@ -757,3 +757,109 @@ fn quality_scale_none_gives_prdc_numbers_and_states_its_feature_space() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("k-NN radius of 0"), "{stdout}");
 }
+
+/// The rows of `preds_csv` as a Parquet file (labels as Int64, sexes as text, races as a
+/// dictionary, scores and features as floats) and one bad file (a label of 2 at row 3).
+fn preds_parquet(dir: &tempfile::TempDir, csv: &str) -> (String, String) {
+    use arrow_array::{ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray};
+    use arrow_array::types::Int32Type;
+    use std::sync::Arc;
+    let text = std::fs::read_to_string(csv).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let ints = |c: usize| Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r[c].parse::<i64>().unwrap()))) as ArrayRef;
+    let floats = |c: usize| Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r[c].parse::<f64>().unwrap()))) as ArrayRef;
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!(header, ["y", "p", "prob", "sex", "race", "x1", "x2"]);
+    let race: DictionaryArray<Int32Type> = rows.iter().map(|r| r[4]).collect();
+    let columns = vec![
+        ("y", ints(0)),
+        ("p", ints(1)),
+        ("prob", floats(2)),
+        ("sex", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[3]))) as ArrayRef),
+        ("race", Arc::new(race) as ArrayRef),
+        ("x1", floats(5)),
+        ("x2", floats(6)),
+    ];
+    let write = |name: &str, columns: Vec<(&str, ArrayRef)>| {
+        let batch = fairdistill::data::columnar::record_batch(columns).unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, fairdistill::data::columnar::parquet_bytes(&batch).unwrap()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let good = write("preds.parquet", columns.clone());
+    let mut bad = columns;
+    bad[1].1 = Arc::new(Int64Array::from_iter_values((0..rows.len() as i64).map(|i| if i == 2 { 2 } else { i % 2 })));
+    (good, write("bad.parquet", bad))
+}
+
+#[test]
+fn audit_of_parquet_rows_equals_the_audit_of_csv_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = preds_csv(&dir);
+    let (parquet, bad) = preds_parquet(&dir, &csv);
+    let strip = |json: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v.as_object_mut().unwrap().remove("input");
+        v
+    };
+    // With bootstrap, scores and features (the rows in memory), and streamed (counts only).
+    for extra in [&["--n-boot", "50", "--score", "prob", "--features", "x1,x2"][..], &["--n-boot", "0"][..]] {
+        let run = |input: &str| {
+            let mut args = vec!["audit", "--input", input, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex,race", "--format", "json"];
+            args.extend(extra);
+            let (code, out, stderr) = fairdistill(&args);
+            assert_eq!(code, 0, "{stderr}");
+            strip(&out)
+        };
+        assert_eq!(run(&parquet), run(&csv), "{extra:?}");
+    }
+    // Counts emitted as Parquet from the streamed rows, read back, two copies summed.
+    let counts = dir.path().join("c.parquet");
+    let (code, _, stderr) = fairdistill(&["audit", "--input", &parquet, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex", "--emit-counts", counts.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let c = counts.to_str().unwrap();
+    let (code, twice, stderr) = fairdistill(&["audit", "--counts", c, "--counts", c, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (once, twice) = (strip(&fairdistill(&["audit", "--counts", c, "--format", "json"]).1), strip(&twice));
+    assert_eq!(twice["n"].as_u64().unwrap(), 2 * once["n"].as_u64().unwrap());
+    assert_eq!(twice["demographic_parity_difference"], once["demographic_parity_difference"], "doubling every count keeps every rate");
+    // A bad cell names the file, the row and the column.
+    let (code, _, stderr) = fairdistill(&["audit", "--input", &bad, "--y-true", "y", "--y-pred", "p", "--sensitive", "sex"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("bad.parquet: row 3, column `p`: `2` is not a binary label"), "{stderr}");
+}
+
+#[test]
+fn sharded_fair4free_merges_to_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let base = ["reproduce", "fair4free", "--dataset", "german", "--quick", "--seeds", "3", "--epochs", "1"];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let (code, _, stderr) = fairdistill(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+    };
+    run(&["--out", &d("single")]);
+    run(&["--shard", "0/2", "--out", &d("s0")]);
+    run(&["--shard", "1/2", "--out", &d("s1")]);
+    // A rerun of a shard (a killed job resumed) runs nothing again.
+    assert!(run(&["--shard", "1/2", "--out", &d("s1")]).contains("(0 run, 1 already done)"));
+    // One shard alone cannot make the report, and says which cells are missing.
+    let (code, _, stderr) = fairdistill(&["reproduce", "merge", &d("s1"), "--out", &d("merged")]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("cells [0, 2] of 0..3 are missing"), "{stderr}");
+    let (code, _, stderr) = fairdistill(&["reproduce", "merge", &d("s0"), &d("s1"), "--out", &d("merged")]);
+    assert_eq!(code, 0, "{stderr}");
+    let read = |folder: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join(folder).join("fair4free-german-sex.json")).unwrap()).unwrap();
+        let o = v.as_object_mut().unwrap();
+        assert!(o.remove("command").is_some() && o.remove("seconds").is_some());
+        v
+    };
+    assert_eq!(read("merged"), read("single"), "the merged report is the single run's, but for command and seconds");
+    let (code, _, stderr) = fairdistill(&["reproduce", "fair4free", "--quick", "--shard", "2/2"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("0 <= i < n"), "{stderr}");
+}

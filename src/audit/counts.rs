@@ -9,20 +9,28 @@
 //! FROM predictions GROUP BY sex, race, y_true, y_pred;
 //! ```
 //!
+//! Counts files are CSV or Parquet / Arrow IPC by extension ([`CountsTable::read`],
+//! [`CountsTable::write`]); tables of several shards add up ([`CountsTable::merge`]). A Parquet or
+//! Arrow file of rows streams into counts in bounded memory ([`CountsTable::count_columnar`]).
+//!
 //! [`CountsTable::audit`] gives the same report as the audit of the rows (the same group order,
 //! the same floating-point operations on the same integers), without bootstrap intervals,
 //! individual measures or ROC curves, which need the rows themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, StringArray, UInt64Array, UInt8Array};
 
 use serde::{Deserialize, Serialize};
 
 use crate::audit::frame::{summarise, AuditReport};
 use crate::audit::groups::{Confusion, GroupKey};
 use crate::audit::params::AuditParams;
-use crate::data::CsvColumns;
+use crate::data::columnar::{binary_column, record_batch, text_column, whole_number_column, CellSite, ColumnarFile, ColumnarFormat};
+use crate::data::{CsvColumns, MissingPolicy};
 use crate::error::{Error, Result};
 
 /// One line of a counts table: a group's values in the sensitive columns, a (y_true, y_pred)
@@ -104,6 +112,167 @@ impl CountsTable {
         Ok(CountsTable { sensitive: names, rows })
     }
 
+    /// Reads a counts table from CSV, Parquet or Arrow IPC (by the file's extension); `sensitive`
+    /// as in [`CountsTable::read_csv`].
+    pub fn read(path: &Path, sensitive: &[String]) -> Result<CountsTable> {
+        if ColumnarFormat::of(path).is_none() {
+            return Self::read_csv(path, sensitive);
+        }
+        let file = ColumnarFile::open(path)?;
+        let names: Vec<String> = if sensitive.is_empty() {
+            file.column_names()?.into_iter().filter(|h| !COUNTS_COLUMNS.contains(&h.as_str())).collect()
+        } else {
+            sensitive.to_vec()
+        };
+        if names.is_empty() {
+            return Err(Error::Schema(format!("{}: no sensitive column before {}", path.display(), COUNTS_COLUMNS.join(", "))));
+        }
+        let source = path.display().to_string();
+        let wanted: Vec<&str> = names.iter().map(String::as_str).chain(COUNTS_COLUMNS).collect();
+        let mut builder = CountsBuilder::new(names.clone());
+        let k = names.len();
+        file.for_each_batch(&wanted, &mut |batch| {
+            let site = |c: usize| CellSite { source_name: &source, column: wanted[c], first_row: batch.first_row };
+            let groups: Vec<StringArray> = (0..k).map(|c| text_column(&batch.columns[c], &site(c))).collect::<Result<_>>()?;
+            let y_true = binary_column(&batch.columns[k], &site(k))?;
+            let y_pred = binary_column(&batch.columns[k + 1], &site(k + 1))?;
+            let count = whole_number_column(&batch.columns[k + 2], &site(k + 2))?;
+            let mut group: Vec<&str> = vec![""; k];
+            for i in 0..batch.len() {
+                for (c, g) in groups.iter().enumerate() {
+                    group[c] = cell_text(g, i).ok_or_else(|| site(c).error(i, "is empty in a counts table".into()))?;
+                }
+                let null = |c: usize| site(c).error(i, "is empty in a counts table".into());
+                builder.add(&group, y_true[i].ok_or_else(|| null(k))?, y_pred[i].ok_or_else(|| null(k + 1))?, count[i].ok_or_else(|| null(k + 2))?);
+            }
+            Ok(())
+        })?;
+        Ok(builder.finish())
+    }
+
+    /// Counts the rows of a Parquet or Arrow IPC file per (group, `y_true`, `y_pred`), one
+    /// record batch at a time: memory grows with the number of groups, not of rows. A row with
+    /// a null in one of the columns read stops with an error naming the row under
+    /// [`MissingPolicy::Fail`] and is left out under [`MissingPolicy::Drop`] (counted in
+    /// [`RowsRead::dropped`]); [`MissingPolicy::Impute`] is refused.
+    pub fn count_columnar(file: &ColumnarFile, y_true: &str, y_pred: &str, sensitive: &[String], missing: MissingPolicy) -> Result<(CountsTable, RowsRead)> {
+        if missing == MissingPolicy::Impute {
+            return Err(Error::invalid("missing", "impute", "labels, predictions and groups cannot be imputed honestly; use fail or drop"));
+        }
+        if sensitive.is_empty() {
+            return Err(Error::invalid("sensitive", "(none)", "name at least one sensitive column"));
+        }
+        let source = file.path().display().to_string();
+        let wanted: Vec<&str> = sensitive.iter().map(String::as_str).chain([y_true, y_pred]).collect();
+        let k = sensitive.len();
+        let mut builder = CountsBuilder::new(sensitive.to_vec());
+        let mut dropped = 0u64;
+        let read = file.for_each_batch(&wanted, &mut |batch| {
+            let site = |c: usize| CellSite { source_name: &source, column: wanted[c], first_row: batch.first_row };
+            let groups: Vec<StringArray> = (0..k).map(|c| text_column(&batch.columns[c], &site(c))).collect::<Result<_>>()?;
+            let truth = binary_column(&batch.columns[k], &site(k))?;
+            let pred = binary_column(&batch.columns[k + 1], &site(k + 1))?;
+            let mut group: Vec<&str> = vec![""; k];
+            'rows: for i in 0..batch.len() {
+                for (c, g) in groups.iter().enumerate() {
+                    match cell_text(g, i) {
+                        Some(v) => group[c] = v,
+                        None if missing == MissingPolicy::Drop => {
+                            dropped += 1;
+                            continue 'rows;
+                        }
+                        None => return Err(site(c).error(i, "is empty and the missing-value policy is `fail`".into())),
+                    }
+                }
+                match (truth[i], pred[i]) {
+                    (Some(t), Some(p)) => builder.add(&group, t, p, 1),
+                    _ if missing == MissingPolicy::Drop => dropped += 1,
+                    (None, _) => return Err(site(k).error(i, "is empty and the missing-value policy is `fail`".into())),
+                    _ => return Err(site(k + 1).error(i, "is empty and the missing-value policy is `fail`".into())),
+                }
+            }
+            Ok(())
+        })?;
+        if read == 0 {
+            return Err(Error::Empty { what: format!("{source} has no data rows") });
+        }
+        Ok((builder.finish(), RowsRead { read, dropped }))
+    }
+
+    /// The tables of several shards added up: every table must count the same sensitive columns
+    /// (in any order; the first table's order is kept).
+    pub fn merge(tables: Vec<CountsTable>) -> Result<CountsTable> {
+        let mut tables = tables.into_iter();
+        let first = tables.next().ok_or_else(|| Error::Empty { what: "no counts table to merge".into() })?;
+        let mut builder = CountsBuilder::new(first.sensitive.clone());
+        let mut add = |t: &CountsTable, order: &[usize]| {
+            let mut group: Vec<&str> = vec![""; order.len()];
+            for r in &t.rows {
+                for (c, &j) in order.iter().enumerate() {
+                    group[c] = &r.group[j];
+                }
+                builder.add(&group, r.y_true, r.y_pred, r.count);
+            }
+        };
+        add(&first, &(0..first.sensitive.len()).collect::<Vec<_>>());
+        for t in tables {
+            let mut a = t.sensitive.clone();
+            let mut b = first.sensitive.clone();
+            a.sort();
+            b.sort();
+            if a != b {
+                return Err(Error::Schema(format!(
+                    "counts tables to merge count different sensitive columns: {} against {}",
+                    first.sensitive.join(", "),
+                    t.sensitive.join(", ")
+                )));
+            }
+            let order: Vec<usize> = first.sensitive.iter().map(|n| t.sensitive.iter().position(|m| m == n).unwrap_or(0)).collect();
+            add(&t, &order);
+        }
+        Ok(builder.finish())
+    }
+
+    /// Writes the table to `path` atomically: Parquet (`.parquet`, `.pq`) or Arrow IPC
+    /// (`.arrow`, `.feather`, `.ipc`) by extension, CSV otherwise.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let to_io = |e: Error| std::io::Error::other(e.to_string());
+        match ColumnarFormat::of(path) {
+            None => crate::atomic::write_atomic_with(path, &mut |w| self.write_csv(w).map_err(to_io)),
+            Some(ColumnarFormat::Parquet) => crate::atomic::write_atomic(path, &crate::data::columnar::parquet_bytes(&self.record_batch()?)?),
+            Some(format) => {
+                let batch = self.record_batch()?;
+                let err = |e: arrow_schema::ArrowError| std::io::Error::other(format!("writing Arrow IPC: {e}"));
+                crate::atomic::write_atomic_with(path, &mut |w| {
+                    if format == ColumnarFormat::ArrowStream {
+                        let mut ipc = arrow_ipc::writer::StreamWriter::try_new(w, &batch.schema()).map_err(err)?;
+                        ipc.write(&batch).map_err(err)?;
+                        ipc.finish().map_err(err)
+                    } else {
+                        let mut ipc = arrow_ipc::writer::FileWriter::try_new(w, &batch.schema()).map_err(err)?;
+                        ipc.write(&batch).map_err(err)?;
+                        ipc.finish().map_err(err)
+                    }
+                })
+            }
+        }
+    }
+
+    /// The table as one Arrow record batch: the sensitive columns as text, `y_true` and
+    /// `y_pred` as UInt8, `count` as UInt64.
+    pub fn record_batch(&self) -> Result<arrow_array::RecordBatch> {
+        let mut columns: Vec<(&str, ArrayRef)> = self
+            .sensitive
+            .iter()
+            .enumerate()
+            .map(|(c, n)| (n.as_str(), Arc::new(StringArray::from_iter_values(self.rows.iter().map(|r| r.group[c].as_str()))) as ArrayRef))
+            .collect();
+        columns.push(("y_true", Arc::new(UInt8Array::from_iter_values(self.rows.iter().map(|r| r.y_true)))));
+        columns.push(("y_pred", Arc::new(UInt8Array::from_iter_values(self.rows.iter().map(|r| r.y_pred)))));
+        columns.push(("count", Arc::new(UInt64Array::from_iter_values(self.rows.iter().map(|r| r.count)))));
+        record_batch(columns)
+    }
+
     /// Writes the table as CSV: the sensitive columns, `y_true`, `y_pred`, `count`.
     pub fn write_csv<W: Write>(&self, out: W) -> Result<()> {
         let io = |e: csv::Error| Error::Schema(format!("writing the counts table: {e}"));
@@ -156,6 +325,85 @@ impl CountsTable {
         let mut report = summarise(&keys, &counts, params);
         report.sensitive = self.sensitive.clone();
         Ok(report)
+    }
+}
+
+/// Rows read from a file and rows left out for a missing cell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RowsRead {
+    pub read: u64,
+    pub dropped: u64,
+}
+
+/// A non-null text cell.
+fn cell_text(a: &StringArray, i: usize) -> Option<&str> {
+    use arrow_array::Array;
+    (!a.is_null(i)).then(|| a.value(i))
+}
+
+/// Adds rows up per (group, y_true, y_pred) as they stream by: each column's values are
+/// interned once, a group is its vector of value ids, and a row costs one hash lookup per
+/// column and one per group, with no allocation once its group has been seen.
+pub struct CountsBuilder {
+    sensitive: Vec<String>,
+    ids: Vec<HashMap<String, u32>>,
+    values: Vec<Vec<String>>,
+    groups: HashMap<Vec<u32>, usize>,
+    cells: Vec<(Vec<u32>, [u64; 4])>,
+    key: Vec<u32>,
+}
+
+impl CountsBuilder {
+    pub fn new(sensitive: Vec<String>) -> CountsBuilder {
+        let k = sensitive.len();
+        CountsBuilder { sensitive, ids: vec![HashMap::new(); k], values: vec![Vec::new(); k], groups: HashMap::new(), cells: Vec::new(), key: Vec::with_capacity(k) }
+    }
+
+    /// Adds `count` rows of the group `group` (one value per sensitive column) with labels
+    /// `y_true` and `y_pred` (0 or 1).
+    pub fn add(&mut self, group: &[&str], y_true: u8, y_pred: u8, count: u64) {
+        self.key.clear();
+        for (c, v) in group.iter().enumerate() {
+            let id = match self.ids[c].get(*v) {
+                Some(&id) => id,
+                None => {
+                    let id = self.values[c].len() as u32;
+                    self.ids[c].insert((*v).to_string(), id);
+                    self.values[c].push((*v).to_string());
+                    id
+                }
+            };
+            self.key.push(id);
+        }
+        let at = match self.groups.get(self.key.as_slice()) {
+            Some(&at) => at,
+            None => {
+                self.cells.push((self.key.clone(), [0; 4]));
+                self.groups.insert(self.key.clone(), self.cells.len() - 1);
+                self.cells.len() - 1
+            }
+        };
+        self.cells[at].1[usize::from(y_true.min(1)) * 2 + usize::from(y_pred.min(1))] += count;
+    }
+
+    /// The table, groups in sorted order of their values (the row audit's order), zero
+    /// combinations left out.
+    pub fn finish(self) -> CountsTable {
+        let mut groups: Vec<(Vec<String>, [u64; 4])> = self
+            .cells
+            .into_iter()
+            .map(|(key, c)| (key.iter().enumerate().map(|(col, &id)| self.values[col][id as usize].clone()).collect(), c))
+            .collect();
+        groups.sort();
+        let mut rows = Vec::new();
+        for (group, c) in groups {
+            for (j, count) in c.into_iter().enumerate() {
+                if count > 0 {
+                    rows.push(CountRow { group: group.clone(), y_true: (j / 2) as u8, y_pred: (j % 2) as u8, count });
+                }
+            }
+        }
+        CountsTable { sensitive: self.sensitive, rows }
     }
 }
 

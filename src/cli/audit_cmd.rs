@@ -1,9 +1,12 @@
-//! `fairdistill audit`: audit predictions stored in a CSV file.
+//! `fairdistill audit`: audit predictions stored in a CSV, Parquet or Arrow IPC file, or a counts
+//! table.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use fairdistill::audit::{AuditParams, AuditReport, FairnessAudit, UndefinedPolicy};
+use fairdistill::audit::CountsTable;
+use fairdistill::data::columnar::{binary_column, number_column, text_column, CellSite, ColumnarFile, ColumnarFormat};
 use fairdistill::data::{CsvColumns, MissingPolicy};
 use fairdistill::report::{Render, ReportTable};
 use fairdistill::Result;
@@ -32,8 +35,11 @@ pub enum MissingArg {
 
 #[derive(Args, Debug)]
 pub struct AuditArgs {
-    /// CSV file with a header line holding labels, predictions and sensitive columns.
-    #[arg(long, value_name = "FILE.csv", required_unless_present = "counts")]
+    /// File of rows holding labels, predictions and sensitive columns: CSV with a header line,
+    /// or Parquet (`.parquet`, `.pq`) / Arrow IPC (`.arrow`, `.feather`, `.ipc`, `.arrows`), read
+    /// by column. A Parquet or Arrow file with no --n-boot, --score or --features streams into
+    /// counts in bounded memory (any number of rows).
+    #[arg(long, value_name = "FILE", required_unless_present = "counts")]
     pub input: Option<PathBuf>,
     /// Column of the true labels (0/1).
     #[arg(long, value_name = "COL", required_unless_present = "counts")]
@@ -45,15 +51,17 @@ pub struct AuditArgs {
     /// the columns to group by (default: every sensitive column of the counts table).
     #[arg(long, value_delimiter = ',', required_unless_present = "counts", value_name = "COL[,COL...]")]
     pub sensitive: Vec<String>,
-    /// Audit a counts table instead of rows: a CSV with the sensitive columns, then `y_true`,
-    /// `y_pred` and `count` (rows per combination; any SQL engine's GROUP BY makes it, see
-    /// docs/CLI.md). Every count-based metric comes out exactly as from the rows; bootstrap
-    /// intervals, individual fairness and ROC need rows and are refused.
-    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["input", "y_true", "y_pred", "score", "features", "emit_counts"])]
-    pub counts: Option<PathBuf>,
-    /// Also write the counts table of the input rows here (CSV: the sensitive columns, `y_true`,
-    /// `y_pred`, `count`).
-    #[arg(long, value_name = "FILE.csv")]
+    /// Audit a counts table instead of rows: CSV, Parquet or Arrow IPC (by extension) with the
+    /// sensitive columns, then `y_true`, `y_pred` and `count` (rows per combination; any SQL
+    /// engine's GROUP BY makes it, see docs/CLI.md). Repeat it for shards: their counts add up.
+    /// Every count-based metric comes out exactly as from the rows; bootstrap intervals,
+    /// individual fairness and ROC need rows and are refused.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "y_true", "y_pred", "score", "features"])]
+    pub counts: Vec<PathBuf>,
+    /// Also write the counts table of the input (rows, or the summed --counts) here: the
+    /// sensitive columns, `y_true`, `y_pred`, `count`; Parquet or Arrow IPC by extension, CSV
+    /// otherwise.
+    #[arg(long, value_name = "FILE")]
     pub emit_counts: Option<PathBuf>,
     /// Column of predicted probabilities (for the Lipschitz measure; needs --features).
     #[arg(long, value_name = "COL")]
@@ -64,7 +72,8 @@ pub struct AuditArgs {
     /// Neighbours of the consistency score (the point itself included).
     #[arg(long, default_value_t = 5)]
     pub k: usize,
-    /// Bootstrap resamples for the confidence intervals (0 = none; default 200, 0 with --counts).
+    /// Bootstrap resamples for the confidence intervals (0 = none; default 200 for CSV rows, 0
+    /// for --counts and for Parquet / Arrow input, which then streams).
     #[arg(long)]
     pub n_boot: Option<usize>,
     /// Run even when the estimated memory (of the bootstrap's resampled statistics) exceeds what
@@ -150,15 +159,28 @@ fn audit_params(args: &AuditArgs, n_boot: usize) -> AuditParams {
         })
 }
 
-/// `audit --counts FILE`: the audit of a counts table.
-fn run_counts(args: &AuditArgs, path: &std::path::Path) -> Result<()> {
-    for out in [&args.out, &args.plot].into_iter().flatten() {
-        check_output_file(out, &[path], None)?;
+/// `audit --counts FILE...`: the audit of the counts tables, added up.
+fn run_counts(args: &AuditArgs) -> Result<()> {
+    let paths: Vec<&std::path::Path> = args.counts.iter().map(PathBuf::as_path).collect();
+    for out in [&args.out, &args.plot, &args.emit_counts].into_iter().flatten() {
+        check_output_file(out, &paths, None)?;
     }
-    let counts = fairdistill::audit::CountsTable::read_csv(path, &args.sensitive)?;
+    let tables = paths.iter().map(|p| CountsTable::read(p, &args.sensitive)).collect::<Result<Vec<_>>>()?;
+    let counts = CountsTable::merge(tables)?;
+    let file = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
+    audit_counts(args, &counts, InputSummary { file, rows_read: 0, rows_dropped: 0, missing: "counts" })
+}
+
+/// The audit of a counts table, written as every audit is (report, plot, emitted counts).
+fn audit_counts(args: &AuditArgs, counts: &CountsTable, mut input: InputSummary) -> Result<()> {
     let report = counts.audit(&audit_params(args, args.n_boot.unwrap_or(0)))?;
-    let rows = report.n as usize;
-    let output = AuditOutput { report: &report, input: InputSummary { file: path.display().to_string(), rows_read: rows, rows_dropped: 0, missing: "counts" } };
+    if input.missing == "counts" {
+        input.rows_read = report.n as usize;
+    }
+    if let Some(path) = &args.emit_counts {
+        counts.write(path)?;
+    }
+    let output = AuditOutput { report: &report, input };
     let text = render(&output, args.format)?;
     write_output(args.out.as_deref(), &text)?;
     if let Some(plot) = &args.plot {
@@ -167,37 +189,133 @@ fn run_counts(args: &AuditArgs, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// The columns of the rows the audit reads, from whichever file format.
+struct Rows {
+    y_true: Vec<u8>,
+    y_pred: Vec<u8>,
+    sensitive: Vec<Vec<String>>,
+    scores: Option<Vec<f64>>,
+    features: Option<ndarray::Array2<f64>>,
+    rows_read: usize,
+    rows_dropped: usize,
+}
+
+fn missing_policy(args: &AuditArgs) -> (MissingPolicy, &'static str) {
+    match args.missing {
+        MissingArg::Fail => (MissingPolicy::Fail, "fail"),
+        MissingArg::Drop => (MissingPolicy::Drop, "drop"),
+    }
+}
+
+fn read_csv_rows(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
+    let mut csv = CsvColumns::read(input)?;
+    let rows_read = csv.n_rows();
+    let used: Vec<&str> = [y_true_col, y_pred_col]
+        .into_iter()
+        .chain(args.sensitive.iter().map(String::as_str))
+        .chain(args.score.as_deref())
+        .chain(args.features.iter().map(String::as_str))
+        .collect();
+    let rows_dropped = csv.handle_empty_cells(&used, missing_policy(args).0)?;
+    Ok(Rows {
+        y_true: csv.binary(y_true_col)?,
+        y_pred: csv.binary(y_pred_col)?,
+        sensitive: args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?,
+        scores: args.score.as_deref().map(|c| csv.numbers(c)).transpose()?,
+        features: if args.features.is_empty() { None } else { Some(csv.matrix(&args.features)?) },
+        rows_read,
+        rows_dropped,
+    })
+}
+
+/// Every row of a Parquet or Arrow file in memory (for the bootstrap, scores and features); a
+/// row with a null in a column read fails or is dropped as `--missing` says.
+fn read_columnar_rows(args: &AuditArgs, file: &ColumnarFile, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
+    let used: Vec<&str> = [y_true_col, y_pred_col]
+        .into_iter()
+        .chain(args.sensitive.iter().map(String::as_str))
+        .chain(args.score.as_deref())
+        .chain(args.features.iter().map(String::as_str))
+        .collect();
+    let (policy, _) = missing_policy(args);
+    let k = args.sensitive.len();
+    let has_score = args.score.is_some();
+    let source = file.path().display().to_string();
+    let mut rows = Rows { y_true: Vec::new(), y_pred: Vec::new(), sensitive: vec![Vec::new(); k], scores: has_score.then(Vec::new), features: None, rows_read: 0, rows_dropped: 0 };
+    let mut features: Vec<f64> = Vec::new();
+    let read = file.for_each_batch(&used, &mut |batch| {
+        let site = |c: usize| CellSite { source_name: &source, column: used[c], first_row: batch.first_row };
+        let truth = binary_column(&batch.columns[0], &site(0))?;
+        let pred = binary_column(&batch.columns[1], &site(1))?;
+        let groups = (0..k).map(|c| text_column(&batch.columns[2 + c], &site(2 + c))).collect::<Result<Vec<_>>>()?;
+        let numbers = (2 + k..used.len()).map(|c| number_column(&batch.columns[c], &site(c))).collect::<Result<Vec<_>>>()?;
+        for i in 0..batch.len() {
+            use arrow_array::Array;
+            let null = [truth[i].is_none(), pred[i].is_none()]
+                .into_iter()
+                .chain(groups.iter().map(|g| g.is_null(i)))
+                .chain(numbers.iter().map(|n| n[i].is_none()))
+                .position(|b| b);
+            if let Some(c) = null {
+                if policy == MissingPolicy::Drop {
+                    rows.rows_dropped += 1;
+                    continue;
+                }
+                return Err(site(c).error(i, "is empty and the missing-value policy is `fail`".into()));
+            }
+            rows.y_true.push(truth[i].unwrap_or(0));
+            rows.y_pred.push(pred[i].unwrap_or(0));
+            for (c, g) in groups.iter().enumerate() {
+                rows.sensitive[c].push(g.value(i).to_string());
+            }
+            let mut values = numbers.iter().map(|n| n[i].unwrap_or(f64::NAN));
+            if let (Some(s), Some(v)) = (rows.scores.as_mut(), if has_score { values.next() } else { None }) {
+                s.push(v);
+            }
+            features.extend(values);
+        }
+        Ok(())
+    })?;
+    if read == 0 {
+        return Err(fairdistill::Error::Empty { what: format!("{source} has no data rows") });
+    }
+    rows.rows_read = read as usize;
+    if !args.features.is_empty() {
+        let n = rows.y_true.len();
+        rows.features = Some(
+            ndarray::Array2::from_shape_vec((n, args.features.len()), features)
+                .map_err(|e| fairdistill::Error::Schema(format!("{source}: features: {e}")))?,
+        );
+    }
+    Ok(rows)
+}
+
 pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
-    if let Some(path) = args.counts.clone() {
-        return run_counts(&args, &path);
+    if !args.counts.is_empty() {
+        return run_counts(&args);
     }
     // clap requires these without --counts.
     let missing_arg = |name: &'static str| fairdistill::Error::invalid(name, "(none)", "required without --counts");
     let input = args.input.clone().ok_or_else(|| missing_arg("input"))?;
     let y_true_col = args.y_true.clone().ok_or_else(|| missing_arg("y-true"))?;
     let y_pred_col = args.y_pred.clone().ok_or_else(|| missing_arg("y-pred"))?;
-    let n_boot = args.n_boot.unwrap_or(200);
     for out in [&args.out, &args.plot, &args.emit_counts].into_iter().flatten() {
         check_output_file(out, &[&input], None)?;
     }
-    let mut csv = CsvColumns::read(&input)?;
-    let rows_read = csv.n_rows();
-    let used: Vec<&String> = [&y_true_col, &y_pred_col]
-        .into_iter()
-        .chain(&args.sensitive)
-        .chain(&args.score)
-        .chain(&args.features)
-        .collect();
-    let (policy, missing) = match args.missing {
-        MissingArg::Fail => (MissingPolicy::Fail, "fail"),
-        MissingArg::Drop => (MissingPolicy::Drop, "drop"),
+    let columnar = ColumnarFormat::of(&input).map(|_| ColumnarFile::open(&input)).transpose()?;
+    let missing = missing_policy(&args).1;
+    let rows = match &columnar {
+        // Count-based metrics only: stream the file into counts, whatever its size.
+        Some(file) if args.n_boot.unwrap_or(0) == 0 && args.score.is_none() && args.features.is_empty() => {
+            let (counts, read) = CountsTable::count_columnar(file, &y_true_col, &y_pred_col, &args.sensitive, missing_policy(&args).0)?;
+            let summary = InputSummary { file: input.display().to_string(), rows_read: read.read as usize, rows_dropped: read.dropped as usize, missing };
+            return audit_counts(&args, &counts, summary);
+        }
+        Some(file) => read_columnar_rows(&args, file, &y_true_col, &y_pred_col)?,
+        None => read_csv_rows(&args, &input, &y_true_col, &y_pred_col)?,
     };
-    let rows_dropped = csv.handle_empty_cells(&used, policy)?;
-    let y_true = csv.binary(&y_true_col)?;
-    let y_pred = csv.binary(&y_pred_col)?;
-    let sensitive: Vec<Vec<String>> = args.sensitive.iter().map(|c| csv.strings(c)).collect::<Result<_>>()?;
-    let scores = args.score.as_deref().map(|c| csv.numbers(c)).transpose()?;
-    let features = if args.features.is_empty() { None } else { Some(csv.matrix(&args.features)?) };
+    let n_boot = args.n_boot.unwrap_or(if columnar.is_some() { 0 } else { 200 });
+    let Rows { y_true, y_pred, sensitive, scores, features, rows_read, rows_dropped } = rows;
     // The bootstrap keeps every resample's statistics (about 40 + 3 per group, 16 bytes each).
     let groups: std::collections::HashSet<Vec<&str>> =
         (0..y_true.len()).map(|i| sensitive.iter().map(|c| c[i].as_str()).collect()).collect();
@@ -215,8 +333,7 @@ pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
         audit = audit.features(x.view());
     }
     if let Some(path) = &args.emit_counts {
-        let counts = audit.counts()?;
-        fairdistill::atomic::write_atomic_with(path, &mut |w| counts.write_csv(w).map_err(|e| std::io::Error::other(e.to_string())))?;
+        audit.counts()?.write(path)?;
     }
     let bar = crate::cli::progress::bar(features.as_ref().map_or(0, |x| x.nrows() as u64), "consistency (rows)", quiet || features.is_none());
     let show = |_: &str, done: usize, _: usize| bar.set_position(done as u64);

@@ -28,6 +28,9 @@ pub enum ReproduceCommand {
     /// AIM-Fair on Adult / sex: a classifier pretrained on biased real rows, fine-tuned on
     /// balanced synthetic rows through the gradient-differential mask, beside five baselines.
     AimFair(AimFairArgs),
+    /// Merges the cell files of sharded runs (`--shard i/n`) into the report files one process
+    /// would have written (the same JSON but for `command` and `seconds`).
+    Merge(MergeArgs),
     /// Rewrites the report files of earlier runs from their JSON (after a renderer changed),
     /// without training: any reproduce report, its kind read from the JSON.
     Render(RenderArgs),
@@ -41,6 +44,16 @@ pub struct RenderArgs {
     /// Folder for the rewritten files (default: each JSON's own folder).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Folders holding the shards' cell files (`<kind>-<hash>-cell<N>.json`).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the report files.
+    #[arg(long, default_value = "audits")]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -183,6 +196,12 @@ pub struct Fair4FreeArgs {
     /// Draw every sensitive group equally often in the synthetic rows.
     #[arg(long)]
     pub balanced: bool,
+    /// Run only shard i of n (0 <= i < n; the cells are the seeds, cell c in shard c mod n) and
+    /// write each cell's result to --out as `fair4free-<hash>-cell<c>.json` instead of the report;
+    /// a cell already there is not run again. `reproduce merge DIR...` writes the report.
+    /// Tabular datasets.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<fairdistill::studies::shard::Shard>,
     /// Folder for fair4free-<dataset>-<sensitive>.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -211,6 +230,7 @@ impl Fair4FreeArgs {
             batch_size: None,
             beta_log10: None,
             balanced: false,
+            shard: None,
             out: PathBuf::from("audits"),
             no_write: true,
             options: DatasetOptions::default(),
@@ -242,6 +262,7 @@ pub fn run(cmd: ReproduceCommand, quiet: bool) -> Result<()> {
         ReproduceCommand::Fair4free(args) => fair4free(args, quiet),
         ReproduceCommand::Distillation(args) => distillation(args, quiet),
         ReproduceCommand::AimFair(args) => aim_fair(args, quiet),
+        ReproduceCommand::Merge(args) => merge(args, quiet),
         ReproduceCommand::Render(args) => {
             for file in &args.files {
                 let out = match &args.out {
@@ -367,6 +388,10 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
         p.sweep.clear();
     }
     p.forest_sees_sensitive = !args.hide_sensitive;
+    fairdistill::studies::check_fair4free_study(&p)?;
+    if let Some(shard) = args.shard {
+        return fair4free_shard(&dataset, &p, shard, &args.out, quiet);
+    }
     let command = command_line();
     let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
     let total = per_model * (2 * p.seeds as u64 + p.sweep.len() as u64);
@@ -387,8 +412,67 @@ pub fn fair4free(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     printed
 }
 
+/// What identifies the data of a study's cells beside its parameters (name, sensitive columns,
+/// rows).
+fn dataset_identity(d: &fairdistill::studies::StudyDataset) -> String {
+    format!("{} {} {} {}={} {}", d.name, d.sensitive.join(","), d.train_rows, d.label, d.positive, env!("CARGO_PKG_VERSION"))
+}
+
+/// `reproduce fair4free --shard i/n`: this shard's seeds, one cell file each.
+fn fair4free_shard(dataset: &fairdistill::Dataset, p: &Fair4FreeStudyParams, shard: fairdistill::studies::shard::Shard, out: &std::path::Path, quiet: bool) -> Result<()> {
+    use fairdistill::studies::shard::run_cells;
+    check_output_dir(out)?;
+    let params = serde_json::to_value(p)?;
+    let identity = dataset_identity(&fairdistill::studies::StudyDataset::of(dataset));
+    let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
+    let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count() as u64;
+    let progress = bar(per_model * (2 + p.sweep.len() as u64) * owned, "training", quiet);
+    let (cells, ran) = run_cells(out, "fair4free", &params, &identity, p.seeds, shard, &mut |seed| {
+        fairdistill::studies::fair4free_seed(dataset, p, seed as u64, &mut |what, e| {
+            progress.set_message(format!("seed {seed} {what}: {}", e.stage));
+            progress.inc(1);
+        })
+    })?;
+    progress.finish_and_clear();
+    if !quiet {
+        crate::cli::output::note(&format!(
+            "fairdistill: shard {}/{}: {} cell(s) in {} ({ran} run, {} already done); merge all shards with `fairdistill reproduce merge DIR... --out DIR`",
+            shard.index,
+            shard.count,
+            cells.len(),
+            out.display(),
+            cells.len() - ran
+        ));
+    }
+    Ok(())
+}
+
+/// `reproduce merge DIR... --out DIR`: the report of the shards' cells.
+fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
+    use fairdistill::studies::shard::{cells_kind, merge_cells};
+    check_output_dir(&args.out)?;
+    let kind = cells_kind(&args.dirs)?;
+    match kind.as_str() {
+        "fair4free" => {
+            let seeds = |params: &serde_json::Value| -> Result<usize> {
+                params.get("seeds").and_then(serde_json::Value::as_u64).map(|s| s as usize).ok_or_else(|| fairdistill::Error::Schema("fair4free cells: params without `seeds`".into()))
+            };
+            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeSeedCell>(&args.dirs, "fair4free", &seeds)?;
+            let p: Fair4FreeStudyParams = serde_json::from_value(params)?;
+            let report = fairdistill::studies::assemble_fair4free(&p, &cells, &command_line())?;
+            let printed = crate::cli::output::print_stdout(&report.to_text());
+            write_fair4free_report(&args.out, &report, quiet)?;
+            printed
+        }
+        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free cells only"))),
+    }
+}
+
 /// `reproduce fair4free --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
+    if args.shard.is_some() {
+        return Err(fairdistill::Error::invalid("shard", args.dataset.as_str(), "--shard runs the tabular Fair4Free study (adult, compas, german) in this version"));
+    }
     let mut p = if args.quick { Fair4FreeImageStudyParams::quick(&args.dataset) } else { Fair4FreeImageStudyParams::full(&args.dataset) };
     p.data_dir = args.options.data_dir.clone();
     if let Some(s) = args.seeds {

@@ -11,6 +11,7 @@
 
 mod adult;
 mod cells;
+pub mod columnar;
 mod columns;
 mod compas;
 mod csv_file;

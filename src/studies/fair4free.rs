@@ -309,8 +309,13 @@ struct Cells {
 }
 
 impl Cells {
-    fn new() -> Self {
-        Cells { eval: Vec::new(), density: Vec::new(), coverage: Vec::new() }
+    /// One method's values over the seeds of `cells`.
+    fn of(cells: &[Fair4FreeSeedCell], method: fn(&Fair4FreeSeedCell) -> &MethodCell) -> Self {
+        Cells {
+            eval: cells.iter().map(|c| method(c).eval.clone()).collect(),
+            density: cells.iter().map(|c| method(c).density.clone()).collect(),
+            coverage: cells.iter().map(|c| method(c).coverage.clone()).collect(),
+        }
     }
 
     fn row(&self, method: &str) -> MethodRow {
@@ -363,6 +368,126 @@ impl SweepCells {
     }
 }
 
+/// One method's results with one seed: its forest's row and the density and coverage of its rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MethodCell {
+    pub eval: EvaluationRow,
+    pub density: Value,
+    pub coverage: Value,
+}
+
+/// What the report needs of the dataset (kept in each cell so that a merge needs no data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StudyDataset {
+    pub name: String,
+    pub sensitive: Vec<String>,
+    /// The label column and its positive value.
+    pub label: String,
+    pub positive: String,
+    pub train_rows: usize,
+}
+
+impl StudyDataset {
+    pub fn of(dataset: &Dataset) -> Self {
+        let spec = dataset.train.label_spec();
+        StudyDataset {
+            name: dataset.name.clone(),
+            sensitive: dataset.train.sensitive_names().to_vec(),
+            label: spec.name.clone(),
+            positive: spec.positive.clone(),
+            train_rows: dataset.train.n_rows(),
+        }
+    }
+}
+
+/// Everything one seed of the study trains and measures: one cell of a sharded run
+/// (`reproduce fair4free --shard i/n`), merged by [`assemble_fair4free`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fair4FreeSeedCell {
+    pub seed: u64,
+    pub dataset: StudyDataset,
+    pub real: MethodCell,
+    pub unfair: MethodCell,
+    pub teacher: MethodCell,
+    pub student: MethodCell,
+    /// The student's rows evaluated by the forest with the other choice of seeing s.
+    pub student_other_forest: MethodCell,
+    pub constant: MethodCell,
+    pub dcor_unfair: f64,
+    pub dcor_fair: f64,
+    /// One (row, held-out dCor^2) per value of the sweep, in the params' order.
+    pub sweep: Vec<(EvaluationRow, Value)>,
+    /// Wall-clock seconds of this seed.
+    pub seconds: f64,
+}
+
+/// Checks the study's settings (before any training).
+pub fn check_fair4free_study(p: &Fair4FreeStudyParams) -> Result<()> {
+    if p.seeds == 0 {
+        return Err(Error::invalid("seeds", 0, "run at least one seed"));
+    }
+    p.model.check().map(|_| ())
+}
+
+/// Trains and measures one seed of the study. `observe` sees every training epoch.
+pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, observe: &mut dyn FnMut(&str, &EpochLog)) -> Result<Fair4FreeSeedCell> {
+    check_fair4free_study(p)?;
+    let start = std::time::Instant::now();
+    let n = dataset.train.n_rows();
+    let eval_params = EvaluationParams { forest: p.forest.clone().seed(seed), forest_sees_sensitive: p.forest_sees_sensitive };
+    let ev = Evaluator::new(dataset, eval_params.clone())?;
+    let ev_other = Evaluator::new(dataset, EvaluationParams { forest_sees_sensitive: !p.forest_sees_sensitive, ..eval_params })?;
+    let (density, coverage) = quality(ev.encoder(), &dataset.test, &dataset.train, p, seed)?;
+    let real = MethodCell { eval: ev.evaluate("real", &dataset.train)?, density, coverage };
+    let constant = MethodCell { eval: constant_row(dataset)?, density: Value::undefined("-"), coverage: Value::undefined("-") };
+
+    let unfair_model = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(None), &dataset.train, &mut |e| observe("vae-unfair", e))?;
+    let fair_model = Fair4Free::fit(&p.model.clone().seed(seed), &dataset.train, &mut |e| observe("fair4free", e))?;
+    let dcor_unfair = unfair_model.latent_dcor_sq(&dataset.test, 2000)?;
+    let dcor_fair = fair_model.latent_dcor_sq(&dataset.test, 2000)?;
+    let measure = |model: &Fair4Free, source: LatentSource, name: &str| -> Result<(MethodCell, Table)> {
+        let synth = model.generate(n, 1000 + seed, source)?;
+        let (density, coverage) = quality(ev.encoder(), &dataset.test, &synth, p, seed)?;
+        Ok((MethodCell { eval: ev.evaluate(name, &synth)?, density, coverage }, synth))
+    };
+    let (unfair, _) = measure(&unfair_model, LatentSource::Prior, "vae-unfair")?;
+    let (teacher, _) = measure(&fair_model, LatentSource::Prior, "fair-teacher")?;
+    let (student, student_rows) = measure(&fair_model, LatentSource::Student, "fair4free")?;
+    let student_other_forest = MethodCell { eval: ev_other.evaluate("fair4free", &student_rows)?, ..student.clone() };
+    // The beta sweep with this seed: the study's beta is the fair4free row itself, beta = 0
+    // the unfair model's student; every other beta is trained here.
+    let mut sweep = Vec::with_capacity(p.sweep.len());
+    for &b in &p.sweep {
+        if b == p.model.beta_log10 {
+            sweep.push((student.eval.clone(), Value::Defined(dcor_fair)));
+            continue;
+        }
+        let trained;
+        let (model, dcor) = if b.is_none() {
+            (&unfair_model, dcor_unfair)
+        } else {
+            trained = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
+            (&trained, trained.latent_dcor_sq(&dataset.test, 2000)?)
+        };
+        let synth = model.generate(n, 1000 + seed, LatentSource::Student)?;
+        sweep.push((ev.evaluate("sweep", &synth)?, Value::Defined(dcor)));
+    }
+    Ok(Fair4FreeSeedCell {
+        seed,
+        dataset: StudyDataset::of(dataset),
+        real,
+        unfair,
+        teacher,
+        student,
+        student_other_forest,
+        constant,
+        dcor_unfair,
+        dcor_fair,
+        sweep,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs the reproduction on `dataset`. `observe` sees every training epoch (for progress bars).
 pub fn reproduce_fair4free(
     dataset: &Dataset,
@@ -370,72 +495,41 @@ pub fn reproduce_fair4free(
     command: &str,
     observe: &mut dyn FnMut(&str, &EpochLog),
 ) -> Result<Fair4FreeReport> {
-    if p.seeds == 0 {
-        return Err(Error::invalid("seeds", 0, "run at least one seed"));
-    }
-    p.model.check()?;
-    let n = dataset.train.n_rows();
-    let mut real = Cells::new();
-    let mut unfair = Cells::new();
-    let mut teacher = Cells::new();
-    let mut student = Cells::new();
-    let mut student_hidden_s = Cells::new();
-    let mut constant = Cells::new();
-    let (mut dcor_unfair, mut dcor_fair) = (0.0, 0.0);
-    let mut sweep_cells: Vec<SweepCells> = p.sweep.iter().map(|_| SweepCells { eval: Vec::new(), dcor: Vec::new() }).collect();
-    let start = std::time::Instant::now();
-    for seed in 0..p.seeds as u64 {
-        let eval_params = EvaluationParams { forest: p.forest.clone().seed(seed), forest_sees_sensitive: p.forest_sees_sensitive };
-        let ev = Evaluator::new(dataset, eval_params.clone())?;
-        let ev_other = Evaluator::new(dataset, EvaluationParams { forest_sees_sensitive: !p.forest_sees_sensitive, ..eval_params })?;
-        real.eval.push(ev.evaluate("real", &dataset.train)?);
-        let (d, c) = quality(ev.encoder(), &dataset.test, &dataset.train, p, seed)?;
-        real.density.push(d);
-        real.coverage.push(c);
-        constant.eval.push(constant_row(dataset)?);
+    check_fair4free_study(p)?;
+    let cells = (0..p.seeds as u64).map(|seed| fair4free_seed(dataset, p, seed, observe)).collect::<Result<Vec<_>>>()?;
+    assemble_fair4free(p, &cells, command)
+}
 
-        let unfair_model = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(None), &dataset.train, &mut |e| observe("vae-unfair", e))?;
-        let fair_model = Fair4Free::fit(&p.model.clone().seed(seed), &dataset.train, &mut |e| observe("fair4free", e))?;
-        let seed_dcor_unfair = unfair_model.latent_dcor_sq(&dataset.test, 2000)?;
-        let seed_dcor_fair = fair_model.latent_dcor_sq(&dataset.test, 2000)?;
-        dcor_unfair += seed_dcor_unfair / p.seeds as f64;
-        dcor_fair += seed_dcor_fair / p.seeds as f64;
-        for (cells, model, source, name) in [
-            (&mut unfair, &unfair_model, LatentSource::Prior, "vae-unfair"),
-            (&mut teacher, &fair_model, LatentSource::Prior, "fair-teacher"),
-            (&mut student, &fair_model, LatentSource::Student, "fair4free"),
-        ] {
-            let synth = model.generate(n, 1000 + seed, source)?;
-            cells.eval.push(ev.evaluate(name, &synth)?);
-            let (d, c) = quality(ev.encoder(), &dataset.test, &synth, p, seed)?;
-            cells.density.push(d);
-            cells.coverage.push(c);
-            if name == "fair4free" {
-                student_hidden_s.eval.push(ev_other.evaluate(name, &synth)?);
-                student_hidden_s.density.push(cells.density.last().cloned().unwrap_or(Value::undefined("-")));
-                student_hidden_s.coverage.push(cells.coverage.last().cloned().unwrap_or(Value::undefined("-")));
-            }
-        }
-        // The beta sweep with this seed: the study's beta is the fair4free row itself, beta = 0
-        // the unfair model's student; every other beta is trained here.
-        for (cells, &b) in sweep_cells.iter_mut().zip(&p.sweep) {
-            if b == p.model.beta_log10 {
-                cells.eval.push(student.eval.last().cloned().ok_or_else(|| Error::invalid("seeds", 0, "no seed ran"))?);
-                cells.dcor.push(Value::Defined(seed_dcor_fair));
-                continue;
-            }
-            let trained;
-            let (model, dcor) = if b.is_none() {
-                (&unfair_model, seed_dcor_unfair)
-            } else {
-                trained = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
-                (&trained, trained.latent_dcor_sq(&dataset.test, 2000)?)
-            };
-            let synth = model.generate(n, 1000 + seed, LatentSource::Student)?;
-            cells.eval.push(ev.evaluate("sweep", &synth)?);
-            cells.dcor.push(Value::Defined(dcor));
-        }
+/// The report from the cells of seeds 0..p.seeds (in any order; each seed once), as one process
+/// running them all would write it: the same numbers bit for bit (`seconds` is the cells' sum).
+pub fn assemble_fair4free(p: &Fair4FreeStudyParams, cells: &[Fair4FreeSeedCell], command: &str) -> Result<Fair4FreeReport> {
+    check_fair4free_study(p)?;
+    let mut cells: Vec<&Fair4FreeSeedCell> = cells.iter().collect();
+    cells.sort_by_key(|c| c.seed);
+    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
+    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the Fair4Free study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
     }
+    if let Some(c) = cells.iter().find(|c| c.sweep.len() != p.sweep.len() || c.dataset != cells[0].dataset) {
+        return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration (its dataset or sweep differs)", c.seed)));
+    }
+    let cells: Vec<Fair4FreeSeedCell> = cells.into_iter().cloned().collect();
+    let data = &cells[0].dataset;
+    let (mut dcor_unfair, mut dcor_fair) = (0.0, 0.0);
+    for c in &cells {
+        dcor_unfair += c.dcor_unfair / p.seeds as f64;
+        dcor_fair += c.dcor_fair / p.seeds as f64;
+    }
+    let real = Cells::of(&cells, |c| &c.real);
+    let unfair = Cells::of(&cells, |c| &c.unfair);
+    let teacher = Cells::of(&cells, |c| &c.teacher);
+    let student = Cells::of(&cells, |c| &c.student);
+    let student_hidden_s = Cells::of(&cells, |c| &c.student_other_forest);
+    let constant = Cells::of(&cells, |c| &c.constant);
+    let sweep_cells: Vec<SweepCells> = (0..p.sweep.len())
+        .map(|i| SweepCells { eval: cells.iter().map(|c| c.sweep[i].0.clone()).collect(), dcor: cells.iter().map(|c| c.sweep[i].1.clone()).collect() })
+        .collect();
+
     let other = if p.forest_sees_sensitive { "fair4free (forest without s)" } else { "fair4free (forest with s)" };
     let constant_name = "constant majority class (reference)";
     let rows = vec![
@@ -456,14 +550,13 @@ pub fn reproduce_fair4free(
     ];
     let sweep: Vec<SweepPoint> = sweep_cells.iter().zip(&p.sweep).map(|(c, &b)| c.point(b)).collect();
 
-    let positive = dataset.train.label_spec();
-    let polarity = if dataset.name == "adult" {
+    let polarity = if data.name == "adult" {
         " The authors' related code encodes Adult with y = 1 for <=50K; the majority-class columns give recall and F1 with the majority class as positive for comparison, and the constant row shows what predicting the majority class for everyone scores."
     } else {
         " The majority-class columns give recall and F1 with the majority class as positive, and the constant row shows what predicting the majority class for everyone scores."
     };
     let mut notes = vec![
-        format!("Label polarity: y = 1 is `{}` (`{}` = `{}`).{polarity}", positive.positive, positive.name, positive.positive),
+        format!("Label polarity: y = 1 is `{}` (`{}` = `{}`).{polarity}", data.positive, data.label, data.positive),
         format!(
             "The forest {} the sensitive column(s) by default; the row `{}` shows the other choice.",
             if p.forest_sees_sensitive { "sees" } else { "does not see" },
@@ -472,13 +565,13 @@ pub fn reproduce_fair4free(
         "Density and coverage: k = 5 nearest neighbours in the encoded space (one-hot + standardised), synthetic rows against real test rows, each side subsampled to the configured number of rows.".into(),
         "Differences from the paper: our models are small and trained briefly on 2 CPU cores; the student's loss (MMD distribution matching), the label head on z and the exact network sizes are our choices where the paper is silent (see docs/FAIR4FREE.md).".into(),
     ];
-    notes.extend(shortfall_notes(&rows, &dataset.name));
+    notes.extend(shortfall_notes(&rows, &data.name));
     let mut report = Fair4FreeReport {
         command: command.to_string(),
-        dataset: dataset.name.clone(),
-        sensitive: dataset.train.sensitive_names().to_vec(),
+        dataset: data.name.clone(),
+        sensitive: data.sensitive.clone(),
         rows,
-        paper: PaperNumbers::for_dataset(&dataset.name),
+        paper: PaperNumbers::for_dataset(&data.name),
         sweep,
         latent_dcor_sq_unfair: dcor_unfair,
         latent_dcor_sq_fair: dcor_fair,
@@ -486,7 +579,7 @@ pub fn reproduce_fair4free(
         notes,
         by_seed,
         conclusions: Vec::new(),
-        seconds: Some(start.elapsed().as_secs_f64()),
+        seconds: Some(cells.iter().map(|c| c.seconds).sum()),
     };
     report.recompute_conclusions();
     Ok(report)

@@ -12,6 +12,7 @@ mod fair4free_render;
 mod fair4free_images;
 mod fair4free_images_render;
 mod paired;
+pub mod shard;
 
 pub use distillation::{
     distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
@@ -25,7 +26,7 @@ pub use aimfair_images::{
     reproduce_aimfair_images, AimFairImageReport, AimFairImageStudyParams, BiasCheck, KSweepRow, PairedDifference, SeedValues, AIMFAIR_IMAGE_STRATEGIES,
 };
 pub use fair4free::{
-    reproduce_fair4free, Fair4FreeReport, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
+    assemble_fair4free, check_fair4free_study, fair4free_seed, reproduce_fair4free, Fair4FreeReport, Fair4FreeSeedCell, MethodCell, StudyDataset, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
 };
 pub use fair4free_images::{
     grid_png, reproduce_fair4free_images, Fair4FreeImageReport, Fair4FreeImageStudyParams, ImageMethodRow, SampleGrid, IMAGE_METHODS,

@@ -758,6 +758,7 @@ fn quality_scale_none_gives_prdc_numbers_and_states_its_feature_space() {
     assert!(stdout.contains("k-NN radius of 0"), "{stdout}");
 }
 
+#[cfg(feature = "columnar")]
 /// The rows of `preds_csv` as a Parquet file (labels as Int64, sexes as text, races as a
 /// dictionary, scores and features as floats) and one bad file (a label of 2 at row 3).
 fn preds_parquet(dir: &tempfile::TempDir, csv: &str) -> (String, String) {
@@ -792,6 +793,7 @@ fn preds_parquet(dir: &tempfile::TempDir, csv: &str) -> (String, String) {
     (good, write("bad.parquet", bad))
 }
 
+#[cfg(feature = "columnar")]
 #[test]
 fn audit_of_parquet_rows_equals_the_audit_of_csv_rows() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,8 +20,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
+#[cfg(feature = "columnar")]
 use std::sync::Arc;
 
+#[cfg(feature = "columnar")]
 use arrow_array::{ArrayRef, StringArray, UInt64Array, UInt8Array};
 
 use serde::{Deserialize, Serialize};
@@ -29,8 +31,12 @@ use serde::{Deserialize, Serialize};
 use crate::audit::frame::{summarise, AuditReport};
 use crate::audit::groups::{Confusion, GroupKey};
 use crate::audit::params::AuditParams;
-use crate::data::columnar::{binary_column, record_batch, text_column, whole_number_column, CellSite, ColumnarFile, ColumnarFormat};
-use crate::data::{CsvColumns, MissingPolicy};
+#[cfg(feature = "columnar")]
+use crate::data::columnar::{binary_column, record_batch, text_column, whole_number_column, CellSite, ColumnarFile};
+use crate::data::columnar::ColumnarFormat;
+use crate::data::CsvColumns;
+#[cfg(feature = "columnar")]
+use crate::data::MissingPolicy;
 use crate::error::{Error, Result};
 
 /// One line of a counts table: a group's values in the sensitive columns, a (y_true, y_pred)
@@ -118,6 +124,16 @@ impl CountsTable {
         if ColumnarFormat::of(path).is_none() {
             return Self::read_csv(path, sensitive);
         }
+        Self::read_columnar(path, sensitive)
+    }
+
+    #[cfg(not(feature = "columnar"))]
+    fn read_columnar(path: &Path, _sensitive: &[String]) -> Result<CountsTable> {
+        Err(no_columnar(path))
+    }
+
+    #[cfg(feature = "columnar")]
+    fn read_columnar(path: &Path, sensitive: &[String]) -> Result<CountsTable> {
         let file = ColumnarFile::open(path)?;
         let names: Vec<String> = if sensitive.is_empty() {
             file.column_names()?.into_iter().filter(|h| !COUNTS_COLUMNS.contains(&h.as_str())).collect()
@@ -150,6 +166,7 @@ impl CountsTable {
         Ok(builder.finish())
     }
 
+#[cfg(feature = "columnar")]
     /// Counts the rows of a Parquet or Arrow IPC file per (group, `y_true`, `y_pred`), one
     /// record batch at a time: memory grows with the number of groups, not of rows. A row with
     /// a null in one of the columns read stops with an error naming the row under
@@ -239,7 +256,11 @@ impl CountsTable {
         let to_io = |e: Error| std::io::Error::other(e.to_string());
         match ColumnarFormat::of(path) {
             None => crate::atomic::write_atomic_with(path, &mut |w| self.write_csv(w).map_err(to_io)),
+            #[cfg(not(feature = "columnar"))]
+            Some(_) => Err(no_columnar(path)),
+            #[cfg(feature = "columnar")]
             Some(ColumnarFormat::Parquet) => crate::atomic::write_atomic(path, &crate::data::columnar::parquet_bytes(&self.record_batch()?)?),
+            #[cfg(feature = "columnar")]
             Some(format) => {
                 let batch = self.record_batch()?;
                 let err = |e: arrow_schema::ArrowError| std::io::Error::other(format!("writing Arrow IPC: {e}"));
@@ -258,6 +279,7 @@ impl CountsTable {
         }
     }
 
+#[cfg(feature = "columnar")]
     /// The table as one Arrow record batch: the sensitive columns as text, `y_true` and
     /// `y_pred` as UInt8, `count` as UInt64.
     pub fn record_batch(&self) -> Result<arrow_array::RecordBatch> {
@@ -335,6 +357,13 @@ pub struct RowsRead {
     pub dropped: u64,
 }
 
+/// The error of a Parquet or Arrow path in a build without the `columnar` feature.
+#[cfg(not(feature = "columnar"))]
+fn no_columnar(path: &Path) -> Error {
+    Error::Schema(format!("{}: Parquet and Arrow files need the `columnar` feature (on by default); this build was made without it", path.display()))
+}
+
+#[cfg(feature = "columnar")]
 /// A non-null text cell.
 fn cell_text(a: &StringArray, i: usize) -> Option<&str> {
     use arrow_array::Array;

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use fairdistill::audit::{AuditParams, AuditReport, FairnessAudit, UndefinedPolicy};
 use fairdistill::audit::CountsTable;
-use fairdistill::data::columnar::{binary_column, number_column, text_column, CellSite, ColumnarFile, ColumnarFormat};
+#[cfg(feature = "columnar")]
+use fairdistill::data::columnar::{binary_column, number_column, text_column, CellSite, ColumnarFile};
+use fairdistill::data::columnar::ColumnarFormat;
 use fairdistill::data::{CsvColumns, MissingPolicy};
 use fairdistill::report::{Render, ReportTable};
 use fairdistill::Result;
@@ -228,8 +230,36 @@ fn read_csv_rows(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y_
     })
 }
 
+/// What a Parquet or Arrow input gives: counts streamed from it (the count-based audit), or its
+/// rows in memory.
+#[cfg_attr(not(feature = "columnar"), allow(dead_code, reason = "built only from Parquet and Arrow files"))]
+enum ColumnarInput {
+    Streamed(CountsTable, InputSummary),
+    Rows(Rows),
+}
+
+#[cfg(not(feature = "columnar"))]
+fn columnar_input(_args: &AuditArgs, input: &std::path::Path, _y_true_col: &str, _y_pred_col: &str) -> Result<ColumnarInput> {
+    Err(fairdistill::Error::Schema(format!("{}: Parquet and Arrow files need the `columnar` feature (on by default); this build was made without it", input.display())))
+}
+
+/// Count-based metrics only (no --n-boot, --score or --features): the file streams into
+/// counts, whatever its size; otherwise its rows are read into memory.
+#[cfg(feature = "columnar")]
+fn columnar_input(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y_pred_col: &str) -> Result<ColumnarInput> {
+    let file = ColumnarFile::open(input)?;
+    if args.n_boot.unwrap_or(0) == 0 && args.score.is_none() && args.features.is_empty() {
+        let (policy, missing) = missing_policy(args);
+        let (counts, read) = CountsTable::count_columnar(&file, y_true_col, y_pred_col, &args.sensitive, policy)?;
+        let summary = InputSummary { file: input.display().to_string(), rows_read: read.read as usize, rows_dropped: read.dropped as usize, missing };
+        return Ok(ColumnarInput::Streamed(counts, summary));
+    }
+    Ok(ColumnarInput::Rows(read_columnar_rows(args, &file, y_true_col, y_pred_col)?))
+}
+
 /// Every row of a Parquet or Arrow file in memory (for the bootstrap, scores and features); a
 /// row with a null in a column read fails or is dropped as `--missing` says.
+#[cfg(feature = "columnar")]
 fn read_columnar_rows(args: &AuditArgs, file: &ColumnarFile, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
     let used: Vec<&str> = [y_true_col, y_pred_col]
         .into_iter()
@@ -302,19 +332,17 @@ pub fn run(args: AuditArgs, quiet: bool) -> Result<()> {
     for out in [&args.out, &args.plot, &args.emit_counts].into_iter().flatten() {
         check_output_file(out, &[&input], None)?;
     }
-    let columnar = ColumnarFormat::of(&input).map(|_| ColumnarFile::open(&input)).transpose()?;
+    let columnar = ColumnarFormat::of(&input).is_some();
     let missing = missing_policy(&args).1;
-    let rows = match &columnar {
-        // Count-based metrics only: stream the file into counts, whatever its size.
-        Some(file) if args.n_boot.unwrap_or(0) == 0 && args.score.is_none() && args.features.is_empty() => {
-            let (counts, read) = CountsTable::count_columnar(file, &y_true_col, &y_pred_col, &args.sensitive, missing_policy(&args).0)?;
-            let summary = InputSummary { file: input.display().to_string(), rows_read: read.read as usize, rows_dropped: read.dropped as usize, missing };
-            return audit_counts(&args, &counts, summary);
+    let rows = if columnar {
+        match columnar_input(&args, &input, &y_true_col, &y_pred_col)? {
+            ColumnarInput::Streamed(counts, summary) => return audit_counts(&args, &counts, summary),
+            ColumnarInput::Rows(rows) => rows,
         }
-        Some(file) => read_columnar_rows(&args, file, &y_true_col, &y_pred_col)?,
-        None => read_csv_rows(&args, &input, &y_true_col, &y_pred_col)?,
+    } else {
+        read_csv_rows(&args, &input, &y_true_col, &y_pred_col)?
     };
-    let n_boot = args.n_boot.unwrap_or(if columnar.is_some() { 0 } else { 200 });
+    let n_boot = args.n_boot.unwrap_or(if columnar { 0 } else { 200 });
     let Rows { y_true, y_pred, sensitive, scores, features, rows_read, rows_dropped } = rows;
     // The bootstrap keeps every resample's statistics (about 40 + 3 per group, 16 bytes each).
     let groups: std::collections::HashSet<Vec<&str>> =

@@ -2,17 +2,26 @@
 //! predictions stored in a warehouse's format reads only the columns it needs, and a file of
 //! 10^8 rows never sits in memory at once (the parquet and arrow crates decode; this module only
 //! picks the columns and turns their cells into labels, group names and numbers, with errors that
-//! name the file, the row and the column).
+//! name the file, the row and the column). Behind the `columnar` feature (on by default); the
+//! format by extension is known without it, so that a build without it can say so.
 
+#[cfg(feature = "columnar")]
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(feature = "columnar")]
+use std::path::PathBuf;
+#[cfg(feature = "columnar")]
 use std::sync::Arc;
 
+#[cfg(feature = "columnar")]
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+#[cfg(feature = "columnar")]
 use arrow_schema::{DataType, SchemaRef};
 
+#[cfg(feature = "columnar")]
 use crate::error::{Error, Result};
 
+#[cfg(feature = "columnar")]
 /// Rows per decoded batch (the unit of memory: about 16 bytes per row and column read).
 pub const BATCH_ROWS: usize = 65_536;
 
@@ -40,6 +49,7 @@ impl ColumnarFormat {
     }
 }
 
+#[cfg(feature = "columnar")]
 /// One batch of the requested columns, in the order they were asked for.
 pub struct ColumnBatch {
     /// Row number (0-based, in the file) of the batch's first row.
@@ -47,6 +57,7 @@ pub struct ColumnBatch {
     pub columns: Vec<ArrayRef>,
 }
 
+#[cfg(feature = "columnar")]
 impl ColumnBatch {
     pub fn len(&self) -> usize {
         self.columns.first().map_or(0, |c| c.len())
@@ -57,6 +68,7 @@ impl ColumnBatch {
     }
 }
 
+#[cfg(feature = "columnar")]
 /// A Parquet or Arrow IPC file to read by columns.
 #[derive(Clone, Debug)]
 pub struct ColumnarFile {
@@ -64,6 +76,7 @@ pub struct ColumnarFile {
     format: ColumnarFormat,
 }
 
+#[cfg(feature = "columnar")]
 fn arrow_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Schema(format!("{}: not a readable {} file: {e}", path.display(), ColumnarFormat::of(path).map_or("columnar", |f| match f {
         ColumnarFormat::Parquet => "Parquet",
@@ -72,8 +85,10 @@ fn arrow_err(path: &Path, e: impl std::fmt::Display) -> Error {
     })))
 }
 
+#[cfg(feature = "columnar")]
 type BatchIter = Box<dyn Iterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>>;
 
+#[cfg(feature = "columnar")]
 impl ColumnarFile {
     /// The file at `path`, its format by extension (an error for any other extension).
     pub fn open(path: &Path) -> Result<ColumnarFile> {
@@ -172,6 +187,7 @@ impl ColumnarFile {
     }
 }
 
+#[cfg(feature = "columnar")]
 /// Where a cell is: file, 1-based row, column; for error messages.
 #[derive(Clone, Copy)]
 pub struct CellSite<'a> {
@@ -180,6 +196,7 @@ pub struct CellSite<'a> {
     pub first_row: u64,
 }
 
+#[cfg(feature = "columnar")]
 impl CellSite<'_> {
     /// An [`Error::Cell`] at row `i` of the batch (rows of the file counted from 1).
     pub fn error(&self, i: usize, message: String) -> Error {
@@ -187,6 +204,7 @@ impl CellSite<'_> {
     }
 }
 
+#[cfg(feature = "columnar")]
 fn is_text(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
@@ -195,10 +213,12 @@ fn is_text(t: &DataType) -> bool {
     }
 }
 
+#[cfg(feature = "columnar")]
 fn cast(array: &ArrayRef, to: &DataType, site: &CellSite) -> Result<ArrayRef> {
     arrow_cast::cast::cast(array, to).map_err(|e| Error::Schema(format!("{}: column `{}` ({}) cannot be read as {to}: {e}", site.source_name, site.column, array.data_type())))
 }
 
+#[cfg(feature = "columnar")]
 /// The column as text (strings as they are; numbers and booleans printed; nulls `None`): group
 /// names of a sensitive column.
 pub fn text_column(array: &ArrayRef, site: &CellSite) -> Result<StringArray> {
@@ -206,6 +226,7 @@ pub fn text_column(array: &ArrayRef, site: &CellSite) -> Result<StringArray> {
     utf8.as_any().downcast_ref::<StringArray>().cloned().ok_or_else(|| Error::Schema(format!("{}: column `{}`: not text after casting", site.source_name, site.column)))
 }
 
+#[cfg(feature = "columnar")]
 /// The column as binary labels: integers and floats must be exactly 0 or 1, booleans are 0/1,
 /// text follows the CSV reader (`0`, `0.0`, `false`, `False`, `1`, ...); null cells are `None`.
 pub fn binary_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<u8>>> {
@@ -240,6 +261,7 @@ pub fn binary_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<u8>
         .collect()
 }
 
+#[cfg(feature = "columnar")]
 /// The column as finite numbers (text parsed; NaN and infinities are errors); nulls `None`.
 pub fn number_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<f64>>> {
     if is_text(array.data_type()) {
@@ -269,6 +291,7 @@ pub fn number_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<f64
         .collect()
 }
 
+#[cfg(feature = "columnar")]
 /// The column as whole non-negative numbers (row counts); nulls `None`.
 pub fn whole_number_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<u64>>> {
     let t = array.data_type();
@@ -297,6 +320,7 @@ pub fn whole_number_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Opti
         .collect()
 }
 
+#[cfg(feature = "columnar")]
 /// `batch` as the bytes of a Parquet file (Snappy-compressed).
 pub fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -308,6 +332,7 @@ pub fn parquet_bytes(batch: &RecordBatch) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+#[cfg(feature = "columnar")]
 /// A record batch of named columns (all of one length).
 pub fn record_batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
     let fields: Vec<arrow_schema::Field> = columns.iter().map(|(n, a)| arrow_schema::Field::new(*n, a.data_type().clone(), a.null_count() > 0)).collect();
@@ -315,10 +340,11 @@ pub fn record_batch(columns: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
     RecordBatch::try_new(schema, columns.into_iter().map(|(_, a)| a).collect()).map_err(|e| Error::Schema(format!("building a record batch: {e}")))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "columnar"))]
 mod tests {
     use super::*;
-    use arrow_array::{BooleanArray, Int32Array};
+    #[cfg(feature = "columnar")]
+use arrow_array::{BooleanArray, Int32Array};
 
     fn site() -> CellSite<'static> {
         CellSite { source_name: "p.parquet", column: "y", first_row: 10 }

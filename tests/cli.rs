@@ -831,6 +831,42 @@ fn audit_of_parquet_rows_equals_the_audit_of_csv_rows() {
     assert!(stderr.contains("bad.parquet: row 3, column `p`: `2` is not a binary label"), "{stderr}");
 }
 
+/// Runs `base` once whole and as shards 0/2 and 1/2, merges the shards, and checks that the
+/// merged report `file` equals the single run's but for `command` and `seconds`.
+fn assert_shards_merge(base: &[&str], file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        let (code, _, stderr) = fairdistill(&args);
+        assert_eq!(code, 0, "{stderr}");
+        stderr
+    };
+    run(&["--out", &d("single")]);
+    run(&["--shard", "0/2", "--out", &d("s0")]);
+    run(&["--shard", "1/2", "--out", &d("s1")]);
+    let (code, _, stderr) = fairdistill(&["reproduce", "merge", &d("s0"), &d("s1"), "--out", &d("merged")]);
+    assert_eq!(code, 0, "{stderr}");
+    let read = |folder: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join(folder).join(file)).unwrap()).unwrap();
+        let o = v.as_object_mut().unwrap();
+        assert!(o.remove("command").is_some());
+        o.remove("seconds");
+        v
+    };
+    assert_eq!(read("merged"), read("single"), "{base:?}: the merged report is the single run's, but for command and seconds");
+}
+
+#[test]
+fn sharded_distillation_and_aim_fair_merge_to_the_single_run() {
+    assert_shards_merge(
+        &["reproduce", "distillation", "--quick", "--seeds", "2", "--train-images", "200", "--test-images", "300", "--epochs", "1", "--teacher-epochs", "1", "--temperatures", "2", "--teacher-depth", "8"],
+        "distillation-trifeature.json",
+    );
+    assert_shards_merge(&["reproduce", "aim-fair", "--dataset", "adult", "--quick", "--seeds", "2", "--real-rows", "800", "--synthetic-rows", "800"], "aim-fair-adult-sex.json");
+}
+
 #[test]
 fn sharded_fair4free_merges_to_the_single_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,7 @@ use fairdistill::studies::{
     DistillationStudyParams, Fair4FreeImageStudyParams, Fair4FreeStudyParams, StudyProgress,
 };
 use fairdistill::report::Render;
+use fairdistill::studies::shard::Shard;
 use fairdistill::Result;
 
 use crate::cli::args::DatasetOptions;
@@ -91,6 +92,11 @@ pub struct DistillationArgs {
     /// Multiply the soft term of the loss by T².
     #[arg(long)]
     pub t_squared: bool,
+    /// Run only shard i of n (the cells are the seeds; cell c in shard c mod n) and write each
+    /// cell to --out as `distillation-<hash>-cell<c>.json` instead of the report; a cell already
+    /// there is not run again. `reproduce merge DIR...` writes the report.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<Shard>,
     /// Folder for distillation-trifeature.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -143,6 +149,12 @@ pub struct AimFairArgs {
     /// wrote (e.g. after a renderer changed), into --out.
     #[arg(long, value_name = "FILE.json")]
     pub render: Option<PathBuf>,
+    /// Run only shard i of n (the cells are the seeds; cell c in shard c mod n) and write each
+    /// cell to --out as `aim-fair-<hash>-cell<c>.json` instead of the report; a cell already
+    /// there is not run again. `reproduce merge DIR...` writes the report. Adult only in this
+    /// version.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<Shard>,
     /// Folder for aim-fair-<dataset>-<sensitive>.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -201,7 +213,7 @@ pub struct Fair4FreeArgs {
     /// a cell already there is not run again. `reproduce merge DIR...` writes the report.
     /// Tabular datasets.
     #[arg(long, value_name = "i/n")]
-    pub shard: Option<fairdistill::studies::shard::Shard>,
+    pub shard: Option<Shard>,
     /// Folder for fair4free-<dataset>-<sensitive>.{md,html,json}.
     #[arg(long, default_value = "audits")]
     pub out: PathBuf,
@@ -419,21 +431,36 @@ fn dataset_identity(d: &fairdistill::studies::StudyDataset) -> String {
 }
 
 /// `reproduce fair4free --shard i/n`: this shard's seeds, one cell file each.
-fn fair4free_shard(dataset: &fairdistill::Dataset, p: &Fair4FreeStudyParams, shard: fairdistill::studies::shard::Shard, out: &std::path::Path, quiet: bool) -> Result<()> {
-    use fairdistill::studies::shard::run_cells;
-    check_output_dir(out)?;
-    let params = serde_json::to_value(p)?;
+fn fair4free_shard(dataset: &fairdistill::Dataset, p: &Fair4FreeStudyParams, shard: Shard, out: &std::path::Path, quiet: bool) -> Result<()> {
     let identity = dataset_identity(&fairdistill::studies::StudyDataset::of(dataset));
     let per_model = (p.model.epochs + p.model.student_epochs + p.model.head_epochs) as u64;
     let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count() as u64;
     let progress = bar(per_model * (2 + p.sweep.len() as u64) * owned, "training", quiet);
-    let (cells, ran) = run_cells(out, "fair4free", &params, &identity, p.seeds, shard, &mut |seed| {
+    run_shard(out, "fair4free", &serde_json::to_value(p)?, &identity, p.seeds, shard, quiet, &mut |seed| {
         fairdistill::studies::fair4free_seed(dataset, p, seed as u64, &mut |what, e| {
             progress.set_message(format!("seed {seed} {what}: {}", e.stage));
             progress.inc(1);
         })
     })?;
     progress.finish_and_clear();
+    Ok(())
+}
+
+/// Runs the cells `0..n_cells` this shard owns (skipping those already in `out`), each written
+/// to its cell file, and says what it did.
+#[allow(clippy::too_many_arguments, reason = "the parts of one shard's run")]
+fn run_shard<T: serde::Serialize + serde::de::DeserializeOwned>(
+    out: &std::path::Path,
+    kind: &str,
+    params: &serde_json::Value,
+    identity: &str,
+    n_cells: usize,
+    shard: Shard,
+    quiet: bool,
+    run: &mut dyn FnMut(usize) -> Result<T>,
+) -> Result<()> {
+    check_output_dir(out)?;
+    let (cells, ran) = fairdistill::studies::shard::run_cells(out, kind, params, identity, n_cells, shard, run)?;
     if !quiet {
         crate::cli::output::note(&format!(
             "fairdistill: shard {}/{}: {} cell(s) in {} ({ran} run, {} already done); merge all shards with `fairdistill reproduce merge DIR... --out DIR`",
@@ -447,6 +474,11 @@ fn fair4free_shard(dataset: &fairdistill::Dataset, p: &Fair4FreeStudyParams, sha
     Ok(())
 }
 
+/// The `seeds` of a study's parameters (its number of cells).
+fn seeds_of(params: &serde_json::Value) -> Result<usize> {
+    params.get("seeds").and_then(serde_json::Value::as_u64).map(|s| s as usize).ok_or_else(|| fairdistill::Error::Schema("cells: params without `seeds`".into()))
+}
+
 /// `reproduce merge DIR... --out DIR`: the report of the shards' cells.
 fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
     use fairdistill::studies::shard::{cells_kind, merge_cells};
@@ -454,17 +486,30 @@ fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
     let kind = cells_kind(&args.dirs)?;
     match kind.as_str() {
         "fair4free" => {
-            let seeds = |params: &serde_json::Value| -> Result<usize> {
-                params.get("seeds").and_then(serde_json::Value::as_u64).map(|s| s as usize).ok_or_else(|| fairdistill::Error::Schema("fair4free cells: params without `seeds`".into()))
-            };
-            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeSeedCell>(&args.dirs, "fair4free", &seeds)?;
+            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeSeedCell>(&args.dirs, "fair4free", &seeds_of)?;
             let p: Fair4FreeStudyParams = serde_json::from_value(params)?;
             let report = fairdistill::studies::assemble_fair4free(&p, &cells, &command_line())?;
             let printed = crate::cli::output::print_stdout(&report.to_text());
             write_fair4free_report(&args.out, &report, quiet)?;
             printed
         }
-        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free cells only"))),
+        "distillation" => {
+            let (params, cells) = merge_cells::<fairdistill::studies::DistillationSeedCell>(&args.dirs, "distillation", &seeds_of)?;
+            let p: DistillationStudyParams = serde_json::from_value(params)?;
+            let report = fairdistill::studies::assemble_distillation(&p, &cells, &command_line())?;
+            let printed = crate::cli::output::print_stdout(&report.to_text());
+            write_distillation_report(&args.out, &report, quiet)?;
+            printed
+        }
+        "aim-fair" => {
+            let (params, cells) = merge_cells::<fairdistill::studies::AimFairSeedCell>(&args.dirs, "aim-fair", &seeds_of)?;
+            let p: AimFairStudyParams = serde_json::from_value(params)?;
+            let report = fairdistill::studies::assemble_aimfair(&p, &cells, &command_line())?;
+            let printed = crate::cli::output::print_stdout(&report.to_text());
+            write_aimfair_report(&args.out, &report, quiet)?;
+            printed
+        }
+        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, distillation and aim-fair cells"))),
     }
 }
 
@@ -576,6 +621,16 @@ pub fn distillation(args: DistillationArgs, quiet: bool) -> Result<()> {
     }
     p.student.scale_soft_by_t_squared = args.t_squared;
     p.check()?;
+    if let Some(shard) = args.shard {
+        let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count();
+        let progress = bar((p.total_epochs() / p.seeds.max(1) * owned) as u64, "training", quiet);
+        let data = fairdistill::studies::DistillationData::new(&p)?;
+        run_shard(&args.out, "distillation", &serde_json::to_value(&p)?, "", p.seeds, shard, quiet, &mut |seed| {
+            fairdistill::studies::distillation_seed(&p, &data, seed, &mut |e| show_study_progress(&progress, e))
+        })?;
+        progress.finish_and_clear();
+        return Ok(());
+    }
     if !args.no_write {
         check_output_dir(&args.out)?;
     }
@@ -615,6 +670,20 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
         p.synthetic_rows = n;
     }
     p.check()?;
+    if let Some(shard) = args.shard {
+        let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count() as u64;
+        let progress = bar(p.steps() / p.seeds.max(1) as u64 * owned, "training", quiet);
+        let data = fairdistill::studies::AimFairData::new(&dataset, &p)?;
+        let identity = format!("{} {} {}", dataset.name, dataset.train.n_rows(), dataset.test.n_rows());
+        run_shard(&args.out, "aim-fair", &serde_json::to_value(&p)?, &identity, p.seeds, shard, quiet, &mut |seed| {
+            fairdistill::studies::aimfair_seed(&data, &p, seed as u64, &mut |what| {
+                progress.set_message(format!("seed {seed} {what}"));
+                progress.inc(1);
+            })
+        })?;
+        progress.finish_and_clear();
+        return Ok(());
+    }
     if !args.no_write {
         check_output_dir(&args.out)?;
     }
@@ -635,6 +704,9 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
 
 /// `reproduce aim-fair --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
+    if args.shard.is_some() {
+        return Err(fairdistill::Error::invalid("shard", args.dataset.as_str(), "--shard runs AIM-Fair on adult in this version (the image study caches its models by config instead)"));
+    }
     if let Some(path) = &args.render {
         check_output_dir(&args.out)?;
         return render_report(path, &args.out, quiet);

@@ -302,6 +302,45 @@ pub(crate) struct Scores {
     cells: Vec<std::collections::BTreeMap<(u32, String), f64>>,
 }
 
+/// One method's scores with one seed (fractions), the unit a cell file keeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedScore {
+    pub accuracy: Value,
+    pub eo: Value,
+    pub wst: Value,
+    pub std: Value,
+    pub balanced: Value,
+    pub tensors: usize,
+    /// Accuracy of each (label, group) cell.
+    pub cells: Vec<(u32, String, f64)>,
+}
+
+impl Scores {
+    /// The scores of seed number `i` (in push order).
+    pub(crate) fn seed(&self, i: usize) -> Option<SeedScore> {
+        Some(SeedScore {
+            accuracy: self.accuracy.get(i)?.clone(),
+            eo: self.eo.get(i)?.clone(),
+            wst: self.wst.get(i)?.clone(),
+            std: self.std.get(i)?.clone(),
+            balanced: self.balanced.get(i)?.clone(),
+            tensors: *self.tensors.get(i)?,
+            cells: self.cells.get(i)?.iter().map(|((y, g), a)| (*y, g.clone(), *a)).collect(),
+        })
+    }
+
+    /// Appends one seed's scores (as [`Scores::push_audit`] recorded them).
+    pub(crate) fn add(&mut self, s: &SeedScore) {
+        self.accuracy.push(s.accuracy.clone());
+        self.eo.push(s.eo.clone());
+        self.wst.push(s.wst.clone());
+        self.std.push(s.std.clone());
+        self.balanced.push(s.balanced.clone());
+        self.tensors.push(s.tensors);
+        self.cells.push(s.cells.iter().map(|(y, g, a)| ((*y, g.clone()), *a)).collect());
+    }
+}
+
 pub(crate) fn stat100(values: &[Value]) -> Stat {
     let v: Vec<f64> = values.iter().filter_map(Value::get).collect();
     if v.len() != values.len() || v.is_empty() {
@@ -384,116 +423,187 @@ fn categorical_values(table: &Table, column: &str) -> Result<Vec<String>> {
     }
 }
 
+/// The data every seed of the study shares: the encoder, the validation and test rows (one fixed
+/// split of Adult's official test rows), the balanced test subset and the (y, s) cells.
+pub struct AimFairData<'a> {
+    dataset: &'a Dataset,
+    column: String,
+    s: [String; 2],
+    encoder: Encoder,
+    val_t: Table,
+    val: Examples,
+    test: Examples,
+    test_s: Vec<String>,
+    test_cells: SetSummary,
+    balanced_t: Table,
+    balanced: Examples,
+}
+
+impl<'a> AimFairData<'a> {
+    pub fn new(dataset: &'a Dataset, p: &AimFairStudyParams) -> Result<Self> {
+        p.check()?;
+        let column = dataset
+            .train
+            .sensitive_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::Schema("the dataset has no sensitive column".into()))?;
+        let s = s_values(&dataset.train, &column, &p.protected_value)?;
+        let encoder = Encoder::fit(&dataset.train)?;
+        // Validation and test: Adult's official test rows, natural (unbiased) distribution, one
+        // fixed stratified split shared by every seed.
+        let (test_t, val_t) = stratified_split(&dataset.test, p.validation_fraction, 0)?;
+        let val = Examples::from_table(&encoder, &val_t)?;
+        let test = Examples::from_table(&encoder, &test_t)?;
+        let test_s = categorical_values(&test_t, &column)?;
+        let test_cells = summary("test", &test_t, &column, &s)?;
+        let smallest = *test_cells.cells.iter().min().unwrap_or(&0);
+        if smallest == 0 {
+            return Err(Error::invalid("dataset", &dataset.name, "a (y, s) cell of the test rows is empty"));
+        }
+        let balanced_t = draw_cells(&test_t, &column, &cells_for(4 * smallest, &[0.25; 4], &s), 0)?;
+        let balanced = Examples::from_table(&encoder, &balanced_t)?;
+        Ok(AimFairData { dataset, column, s, encoder, val_t, val, test, test_s, test_cells, balanced_t, balanced })
+    }
+}
+
+/// What one seed of the study trains and scores: one cell of a sharded run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AimFairSeedCell {
+    pub seed: u64,
+    pub dataset: String,
+    pub label_positive: String,
+    pub sensitive: String,
+    pub s_values: [String; 2],
+    /// One per method, in the order of [`AIMFAIR_METHODS`] then [`AIMFAIR_REFERENCES`].
+    pub scores: Vec<SeedScore>,
+    /// The mask's tensors (sensitivities and selection) of this seed.
+    pub tensors: Vec<TensorScore>,
+    /// The sets' (y, s) cells; seed 0's are the report's.
+    pub sets: Vec<SetSummary>,
+    pub seconds: f64,
+}
+
+/// Trains and scores one seed (its D_R, generator, synthetic sets, classifiers and mask).
+pub fn aimfair_seed(d: &AimFairData, p: &AimFairStudyParams, seed: u64, observe: &mut dyn FnMut(&str)) -> Result<AimFairSeedCell> {
+    let start = std::time::Instant::now();
+    let (dataset, column, s) = (d.dataset, &d.column, &d.s);
+    let sets = TestSets { test: &d.test, test_s: &d.test_s, balanced: &d.balanced };
+    let mut scores: Vec<Scores> = AIMFAIR_METHODS.iter().chain(&AIMFAIR_REFERENCES).map(|_| Scores::default()).collect();
+    let real_cells = cells_for(p.real_rows, &p.bias_fractions, s);
+    let biased_cells = cells_for(p.synthetic_rows, &p.bias_fractions, s);
+    let balanced_cells = cells_for(p.synthetic_rows, &[0.25; 4], s);
+    let mp = p.model.clone().seed(seed);
+    let real_t = draw_cells(&dataset.train, column, &real_cells, seed).map_err(|e| {
+        Error::invalid("real_rows", p.real_rows, format!("the training rows cannot fill D_R's cells: {e}"))
+    })?;
+    let generator = Fair4Free::fit(&p.generator.clone().seed(seed), &dataset.train, &mut |e| observe(&format!("generator: {}", e.stage)))?;
+    let s1_t = synthetic_set(&generator, &biased_cells, column, p, 1000 + seed)?;
+    let s2_t = synthetic_set(&generator, &balanced_cells, column, p, 2000 + seed)?;
+    let set_summaries = vec![
+        summary("D_R (biased real)", &real_t, column, s)?,
+        summary("D_S1 (biased synthetic)", &s1_t, column, s)?,
+        summary("D_S2 (balanced synthetic)", &s2_t, column, s)?,
+        summary("validation (real, natural)", &d.val_t, column, s)?,
+        d.test_cells.clone(),
+        summary("test, balanced cells", &d.balanced_t, column, s)?,
+    ];
+    let (val, test, balanced) = (&d.val, &d.test, &d.balanced);
+    let real = Examples::from_table(&d.encoder, &real_t)?;
+    let s1 = Examples::from_table(&d.encoder, &s1_t)?;
+    let s2 = Examples::from_table(&d.encoder, &s2_t)?;
+    let mut obs = |l: &crate::methods::aimfair::TrainLog| observe(&l.stage);
+
+    let (erm, _) = AimFair::train_from_scratch(&mp, "erm-real", &real, val, &mut obs)?;
+    let n_tensors = erm.tensor_names().len();
+    scores[0].push(&erm, &sets, column, n_tensors)?;
+    let (synth_only, _) = AimFair::train_from_scratch(&mp, "synthetic-only", &s2, val, &mut obs)?;
+    scores[1].push(&synth_only, &sets, column, n_tensors)?;
+    let (both, _) = AimFair::train_from_scratch(&mp, "real+synthetic", &real.concat(&s2)?, val, &mut obs)?;
+    scores[2].push(&both, &sets, column, n_tensors)?;
+    let (full, _) = AimFair::fine_tune(&mp, "full-finetune", &erm, &vec![true; n_tensors], &s2, val, &mut obs)?;
+    scores[3].push(&full, &sets, column, n_tensors)?;
+
+    let tensors = AimFair::mask(&mp, &erm, &real, &s1, &s2)?;
+    let mask: Vec<bool> = tensors.iter().map(|t| t.selected).collect();
+    let n_selected = mask.iter().filter(|&&m| m).count();
+    if n_selected == 0 {
+        return Err(Error::invalid("top_k", mp.k(), "the k smallest Δ1 and the k largest Δ2 share no tensor; raise k"));
+    }
+    // The random control trains as many tensors as the mask, drawn uniformly.
+    let mut order: Vec<usize> = (0..n_tensors).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(3000 + seed));
+    let mut random = vec![false; n_tensors];
+    for &i in &order[..n_selected] {
+        random[i] = true;
+    }
+    let (rand_tuned, _) = AimFair::fine_tune(&mp, "random-mask", &erm, &random, &s2, val, &mut obs)?;
+    scores[4].push(&rand_tuned, &sets, column, n_selected)?;
+    let (aim, _) = AimFair::fine_tune(&mp, "aim-fair", &erm, &mask, &s2, val, &mut obs)?;
+    scores[5].push(&aim, &sets, column, n_selected)?;
+
+    let mut rows: Vec<usize> = (0..dataset.train.n_rows()).collect();
+    rows.shuffle(&mut ChaCha8Rng::seed_from_u64(4000 + seed));
+    rows.truncate(p.real_rows);
+    let natural = Examples::from_table(&d.encoder, &dataset.train.select_rows(&rows))?;
+    let (unbiased, _) = AimFair::train_from_scratch(&mp, "erm-unbiased-real", &natural, val, &mut obs)?;
+    scores[6].push(&unbiased, &sets, column, n_tensors)?;
+    let majority = (2 * dataset.train.label().iter().filter(|&&y| y == 1).count() >= dataset.train.n_rows()) as u8;
+    scores[7].push_predictions(&vec![majority; test.len()], &vec![majority; balanced.len()], &sets, column, 0)?;
+    Ok(AimFairSeedCell {
+        seed,
+        dataset: dataset.name.clone(),
+        label_positive: dataset.train.label_spec().positive.clone(),
+        sensitive: column.clone(),
+        s_values: s.clone(),
+        scores: scores.iter().map(|sc| sc.seed(0).ok_or_else(|| Error::Schema("a method recorded no score".into()))).collect::<Result<_>>()?,
+        tensors,
+        sets: set_summaries,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs the study on `dataset` (its first sensitive column is s). `observe` is called after every
 /// training epoch with what is training (for progress bars).
 pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &str, observe: &mut dyn FnMut(&str)) -> Result<AimFairReport> {
+    let data = AimFairData::new(dataset, p)?;
+    let cells = (0..p.seeds as u64).map(|seed| aimfair_seed(&data, p, seed, observe)).collect::<Result<Vec<_>>>()?;
+    assemble_aimfair(p, &cells, command)
+}
+
+/// The report from the cells of seeds 0..p.seeds (each once, any order): the numbers one process
+/// running every seed gives.
+pub fn assemble_aimfair(p: &AimFairStudyParams, cells: &[AimFairSeedCell], command: &str) -> Result<AimFairReport> {
     p.check()?;
-    let column = dataset
-        .train
-        .sensitive_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| Error::Schema("the dataset has no sensitive column".into()))?;
-    let s = s_values(&dataset.train, &column, &p.protected_value)?;
-    let encoder = Encoder::fit(&dataset.train)?;
-    // Validation and test: Adult's official test rows, natural (unbiased) distribution, one
-    // fixed stratified split shared by every seed.
-    let (test_t, val_t) = stratified_split(&dataset.test, p.validation_fraction, 0)?;
-    let val = Examples::from_table(&encoder, &val_t)?;
-    let test = Examples::from_table(&encoder, &test_t)?;
-    let test_s = categorical_values(&test_t, &column)?;
-    let test_cells = summary("test", &test_t, &column, &s)?;
-    let smallest = *test_cells.cells.iter().min().unwrap_or(&0);
-    if smallest == 0 {
-        return Err(Error::invalid("dataset", &dataset.name, "a (y, s) cell of the test rows is empty"));
+    let mut cells: Vec<&AimFairSeedCell> = cells.iter().collect();
+    cells.sort_by_key(|c| c.seed);
+    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
+    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the AIM-Fair study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
     }
-    let balanced_t = draw_cells(&test_t, &column, &cells_for(4 * smallest, &[0.25; 4], &s), 0)?;
-    let balanced = Examples::from_table(&encoder, &balanced_t)?;
-    let sets = TestSets { test: &test, test_s: &test_s, balanced: &balanced };
-
-    let mut scores: Vec<Scores> = AIMFAIR_METHODS.iter().chain(&AIMFAIR_REFERENCES).map(|_| Scores::default()).collect();
-    let mut first_tensors: Vec<TensorScore> = Vec::new();
-    let mut times_selected: Vec<usize> = Vec::new();
-    let mut set_summaries = Vec::new();
-    let real_cells = cells_for(p.real_rows, &p.bias_fractions, &s);
-    let biased_cells = cells_for(p.synthetic_rows, &p.bias_fractions, &s);
-    let balanced_cells = cells_for(p.synthetic_rows, &[0.25; 4], &s);
-    for seed in 0..p.seeds as u64 {
-        let mp = p.model.clone().seed(seed);
-        let real_t = draw_cells(&dataset.train, &column, &real_cells, seed).map_err(|e| {
-            Error::invalid("real_rows", p.real_rows, format!("the training rows cannot fill D_R's cells: {e}"))
-        })?;
-        let generator = Fair4Free::fit(&p.generator.clone().seed(seed), &dataset.train, &mut |e| observe(&format!("generator: {}", e.stage)))?;
-        let s1_t = synthetic_set(&generator, &biased_cells, &column, p, 1000 + seed)?;
-        let s2_t = synthetic_set(&generator, &balanced_cells, &column, p, 2000 + seed)?;
-        if seed == 0 {
-            set_summaries = vec![
-                summary("D_R (biased real)", &real_t, &column, &s)?,
-                summary("D_S1 (biased synthetic)", &s1_t, &column, &s)?,
-                summary("D_S2 (balanced synthetic)", &s2_t, &column, &s)?,
-                summary("validation (real, natural)", &val_t, &column, &s)?,
-                test_cells.clone(),
-                summary("test, balanced cells", &balanced_t, &column, &s)?,
-            ];
+    let n_methods = AIMFAIR_METHODS.len() + AIMFAIR_REFERENCES.len();
+    let first = cells[0];
+    if let Some(c) = cells.iter().find(|c| c.scores.len() != n_methods || c.dataset != first.dataset || c.s_values != first.s_values || c.tensors.len() != first.tensors.len()) {
+        return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration", c.seed)));
+    }
+    let mut scores: Vec<Scores> = (0..n_methods).map(|_| Scores::default()).collect();
+    let mut times_selected = vec![0; first.tensors.len()];
+    for c in &cells {
+        for (acc, sc) in scores.iter_mut().zip(&c.scores) {
+            acc.add(sc);
         }
-        let real = Examples::from_table(&encoder, &real_t)?;
-        let s1 = Examples::from_table(&encoder, &s1_t)?;
-        let s2 = Examples::from_table(&encoder, &s2_t)?;
-        let mut obs = |l: &crate::methods::aimfair::TrainLog| observe(&l.stage);
-
-        let (erm, _) = AimFair::train_from_scratch(&mp, "erm-real", &real, &val, &mut obs)?;
-        let n_tensors = erm.tensor_names().len();
-        scores[0].push(&erm, &sets, &column, n_tensors)?;
-        let (synth_only, _) = AimFair::train_from_scratch(&mp, "synthetic-only", &s2, &val, &mut obs)?;
-        scores[1].push(&synth_only, &sets, &column, n_tensors)?;
-        let (both, _) = AimFair::train_from_scratch(&mp, "real+synthetic", &real.concat(&s2)?, &val, &mut obs)?;
-        scores[2].push(&both, &sets, &column, n_tensors)?;
-        let (full, _) = AimFair::fine_tune(&mp, "full-finetune", &erm, &vec![true; n_tensors], &s2, &val, &mut obs)?;
-        scores[3].push(&full, &sets, &column, n_tensors)?;
-
-        let tensors = AimFair::mask(&mp, &erm, &real, &s1, &s2)?;
-        let mask: Vec<bool> = tensors.iter().map(|t| t.selected).collect();
-        let n_selected = mask.iter().filter(|&&m| m).count();
-        if n_selected == 0 {
-            return Err(Error::invalid("top_k", mp.k(), "the k smallest Δ1 and the k largest Δ2 share no tensor; raise k"));
-        }
-        // The random control trains as many tensors as the mask, drawn uniformly.
-        let mut order: Vec<usize> = (0..n_tensors).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(3000 + seed));
-        let mut random = vec![false; n_tensors];
-        for &i in &order[..n_selected] {
-            random[i] = true;
-        }
-        let (rand_tuned, _) = AimFair::fine_tune(&mp, "random-mask", &erm, &random, &s2, &val, &mut obs)?;
-        scores[4].push(&rand_tuned, &sets, &column, n_selected)?;
-        let (aim, _) = AimFair::fine_tune(&mp, "aim-fair", &erm, &mask, &s2, &val, &mut obs)?;
-        scores[5].push(&aim, &sets, &column, n_selected)?;
-
-        let mut rows: Vec<usize> = (0..dataset.train.n_rows()).collect();
-        rows.shuffle(&mut ChaCha8Rng::seed_from_u64(4000 + seed));
-        rows.truncate(p.real_rows);
-        let natural = Examples::from_table(&encoder, &dataset.train.select_rows(&rows))?;
-        let (unbiased, _) = AimFair::train_from_scratch(&mp, "erm-unbiased-real", &natural, &val, &mut obs)?;
-        scores[6].push(&unbiased, &sets, &column, n_tensors)?;
-        let majority = (2 * dataset.train.label().iter().filter(|&&y| y == 1).count() >= dataset.train.n_rows()) as u8;
-        scores[7].push_predictions(&vec![majority; test.len()], &vec![majority; balanced.len()], &sets, &column, 0)?;
-
-        if seed == 0 {
-            first_tensors = tensors.clone();
-            times_selected = vec![0; n_tensors];
-        }
-        for (t, m) in times_selected.iter_mut().zip(&mask) {
-            *t += *m as usize;
+        for (t, m) in times_selected.iter_mut().zip(&c.tensors) {
+            *t += m.selected as usize;
         }
     }
-
-    let selected_tensors = ranked(&first_tensors, &times_selected);
+    let selected_tensors = ranked(&first.tensors, &times_selected);
+    let (column, s) = (first.sensitive.clone(), first.s_values.clone());
 
     let notes = vec![
         format!(
             "Task: {} with y = `{}` and s = `{column}` (s = 1: `{}`, s = 0: `{}`). D_R draws the paper's cell fractions from the real training rows; validation and test split Adult's official test rows (natural distribution) {:.0}/{:.0}.",
-            dataset.name,
-            dataset.train.label_spec().positive,
+            first.dataset,
+            first.label_positive,
             s[1],
             s[0],
             100.0 * p.validation_fraction,
@@ -512,13 +622,13 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
     ];
     Ok(AimFairReport {
         command: command.to_string(),
-        dataset: dataset.name.clone(),
+        dataset: first.dataset.clone(),
         sensitive: column,
         s_values: s,
         rows: AIMFAIR_METHODS.iter().chain(&AIMFAIR_REFERENCES).zip(&scores).map(|(m, sc)| sc.row(m)).collect(),
         top_k: p.model.k(),
         selected_tensors,
-        sets: set_summaries,
+        sets: first.sets.clone(),
         paper: PaperContext::new(),
         params: p.clone(),
         notes,

@@ -237,14 +237,15 @@ pub struct StudyProgress {
 }
 
 /// One model's scores on one seed.
-struct Scores {
-    accuracy: Value,
-    dpd: Value,
-    eod: Value,
-    individual: Value,
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    pub accuracy: Value,
+    pub dpd: Value,
+    pub eod: Value,
+    pub individual: Value,
     /// 95 % normal bootstrap intervals of DPD and EOD over the test images (%).
-    dpd_ci: Option<(f64, f64)>,
-    eod_ci: Option<(f64, f64)>,
+    pub dpd_ci: Option<(f64, f64)>,
+    pub eod_ci: Option<(f64, f64)>,
 }
 
 /// Bootstrap resamples of the test images behind the DPD and EOD intervals of one model.
@@ -352,49 +353,98 @@ fn argmax(row: &[f64]) -> u32 {
     best as u32
 }
 
-/// Runs the reproduction. `progress` sees every finished training epoch.
+/// The study's data, made once and shared by every seed: the training images and the test bed.
+pub struct DistillationData {
+    train: Trifeature,
+    bed: TestBed,
+}
+
+impl DistillationData {
+    pub fn new(p: &DistillationStudyParams) -> Result<Self> {
+        p.check()?;
+        Ok(DistillationData { train: p.train_params().generate()?, bed: TestBed::new(p.test_params().generate()?, p.fairness_pairs, p.data_seed + 2)? })
+    }
+}
+
+/// Everything one seed trains and scores (teacher, NDS, a DS per temperature, in the report's
+/// row order): one cell of a sharded run (`reproduce distillation --shard i/n`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistillationSeedCell {
+    pub seed: usize,
+    pub scores: Vec<Scores>,
+    pub seconds: f64,
+}
+
+/// The report's rows: teacher, NDS, then a distilled student per temperature.
+fn model_names(p: &DistillationStudyParams) -> Vec<(String, Option<f64>)> {
+    let mut names = vec![("teacher".to_string(), None), ("nds".to_string(), None)];
+    names.extend(p.temperatures.iter().map(|&t| (distilled_name(t), Some(t))));
+    names
+}
+
+/// Trains and scores one seed's teacher and students.
+pub fn distillation_seed(p: &DistillationStudyParams, d: &DistillationData, seed: usize, progress: &mut dyn FnMut(&StudyProgress)) -> Result<DistillationSeedCell> {
+    p.check()?;
+    let start = Instant::now();
+    let s = p.image_size;
+    let data = ImageSet::new(&d.train.images, &d.train.labels, s, s, 3)?;
+    let names = model_names(p);
+    let mut scores = Vec::with_capacity(names.len());
+    let seed64 = seed as u64;
+    // Teacher: ResNet, cross-entropy only.
+    let dev = seeded_device(seed64);
+    let mut teacher = ResNetConfig { depth: p.teacher_depth, ..ResNetConfig::default() }.build(&dev);
+    let tp = p.student.clone().epochs(p.teacher_epochs).learning_rate(p.teacher_learning_rate).seed(seed64);
+    fit_classifier(&mut teacher, &dev, &data, None, &tp, &mut |e| {
+        progress(&StudyProgress { seed, model: "teacher".into(), epoch: e.epoch, loss: e.loss })
+    })?;
+    scores.push(d.bed.score(&teacher, &dev)?);
+    // Frozen: its logits on the training images, once.
+    let teacher_logits = predict_logits(&teacher, &dev, &data, 256);
+    // Students: the same initialisation and batch order for NDS and every DS of a seed.
+    let student_config = LeNet5Config { in_channels: 3, image_size: s, classes: 10 };
+    for (name, t) in names.iter().skip(1) {
+        let sdev = seeded_device(1000 + seed64);
+        let mut student = student_config.build(&sdev);
+        let sp = p.student.clone().temperature(t.unwrap_or(1.0)).seed(1000 + seed64);
+        fit_classifier(&mut student, &sdev, &data, t.map(|_| &teacher_logits[..]), &sp, &mut |e| {
+            progress(&StudyProgress { seed, model: name.clone(), epoch: e.epoch, loss: e.loss })
+        })?;
+        scores.push(d.bed.score(&student, &sdev)?);
+    }
+    Ok(DistillationSeedCell { seed, scores, seconds: start.elapsed().as_secs_f64() })
+}
+
+/// Runs the study: every seed, then [`assemble_distillation`].
 pub fn reproduce_distillation(
     p: &DistillationStudyParams,
     command: &str,
     progress: &mut dyn FnMut(&StudyProgress),
 ) -> Result<DistillationReport> {
+    let data = DistillationData::new(p)?;
+    let cells = (0..p.seeds).map(|seed| distillation_seed(p, &data, seed, progress)).collect::<Result<Vec<_>>>()?;
+    assemble_distillation(p, &cells, command)
+}
+
+/// The report from the cells of seeds 0..p.seeds (each once, in any order), the same numbers
+/// as one process running them all (`seconds`: the cells' sum).
+pub fn assemble_distillation(p: &DistillationStudyParams, cells: &[DistillationSeedCell], command: &str) -> Result<DistillationReport> {
     p.check()?;
-    let start = Instant::now();
-    let train = p.train_params().generate()?;
-    let bed = TestBed::new(p.test_params().generate()?, p.fairness_pairs, p.data_seed + 2)?;
-    let s = p.image_size;
-    let data = ImageSet::new(&train.images, &train.labels, s, s, 3)?;
-    let mut names = vec![("teacher".to_string(), None), ("nds".to_string(), None)];
-    names.extend(p.temperatures.iter().map(|&t| (distilled_name(t), Some(t))));
-    let mut scores: Vec<Vec<Scores>> = names.iter().map(|_| Vec::new()).collect();
-    for seed in 0..p.seeds {
-        let seed64 = seed as u64;
-        // Teacher: ResNet, cross-entropy only.
-        let dev = seeded_device(seed64);
-        let mut teacher = ResNetConfig { depth: p.teacher_depth, ..ResNetConfig::default() }.build(&dev);
-        let tp = p.student.clone().epochs(p.teacher_epochs).learning_rate(p.teacher_learning_rate).seed(seed64);
-        fit_classifier(&mut teacher, &dev, &data, None, &tp, &mut |e| {
-            progress(&StudyProgress { seed, model: "teacher".into(), epoch: e.epoch, loss: e.loss })
-        })?;
-        scores[0].push(bed.score(&teacher, &dev)?);
-        // Frozen: its logits on the training images, once.
-        let teacher_logits = predict_logits(&teacher, &dev, &data, 256);
-        // Students: the same initialisation and batch order for NDS and every DS of a seed.
-        let student_config = LeNet5Config { in_channels: 3, image_size: s, classes: 10 };
-        for (slot, (name, t)) in names.iter().enumerate().skip(1) {
-            let sdev = seeded_device(1000 + seed64);
-            let mut student = student_config.build(&sdev);
-            let sp = p.student.clone().temperature(t.unwrap_or(1.0)).seed(1000 + seed64);
-            fit_classifier(&mut student, &sdev, &data, t.map(|_| &teacher_logits[..]), &sp, &mut |e| {
-                progress(&StudyProgress { seed, model: name.clone(), epoch: e.epoch, loss: e.loss })
-            })?;
-            scores[slot].push(bed.score(&student, &sdev)?);
-        }
+    let mut cells: Vec<&DistillationSeedCell> = cells.iter().collect();
+    cells.sort_by_key(|c| c.seed);
+    let seeds: Vec<usize> = cells.iter().map(|c| c.seed).collect();
+    if seeds != (0..p.seeds).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the distillation study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
+    }
+    let names = model_names(p);
+    if let Some(c) = cells.iter().find(|c| c.scores.len() != names.len()) {
+        return Err(Error::Schema(format!("the cell of seed {} has {} models, the configuration {}", c.seed, c.scores.len(), names.len())));
     }
     let rows = names
         .iter()
-        .zip(&scores)
-        .map(|((name, t), sc)| {
+        .enumerate()
+        .map(|(slot, (name, t))| {
+            let sc: Vec<&Scores> = cells.iter().map(|c| &c.scores[slot]).collect();
             let col = |f: fn(&Scores) -> &Value| Stat::of(&sc.iter().map(|s| f(s).clone()).collect::<Vec<_>>());
             DistillationRow {
                 method: name.clone(),
@@ -413,7 +463,7 @@ pub fn reproduce_distillation(
         rows,
         paper: paper_trifeature(),
         params: p.clone(),
-        seconds: start.elapsed().as_secs_f64(),
+        seconds: cells.iter().map(|c| c.seconds).sum(),
         notes: notes(p),
     })
 }

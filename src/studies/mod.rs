@@ -15,11 +15,11 @@ mod paired;
 pub mod shard;
 
 pub use distillation::{
-    distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
+    assemble_distillation, distillation_seed, DistillationData, DistillationSeedCell, Scores as DistillationScores, distilled_name, paper_trifeature, reproduce_distillation, DistillationPaperRow, DistillationReport, DistillationRow,
     DistillationStudyParams, StudyProgress,
 };
 pub use aimfair::{
-    cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
+    aimfair_seed, assemble_aimfair, AimFairData, AimFairSeedCell, SeedScore, cells_for, reproduce_aimfair, AimFairReport, AimFairRow, AimFairStudyParams, PaperContext, SelectedTensor, SetSummary,
     ThirdPartyNumbers, AIMFAIR_METHODS, AIMFAIR_REFERENCES,
 };
 pub use aimfair_images::{

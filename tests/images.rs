@@ -193,3 +193,24 @@ fn the_tiny_study_has_every_row_and_its_json_keys() {
     assert!(!r.conclusions.is_empty());
     assert!(r.to_markdown().contains("Conclusions"));
 }
+
+#[test]
+fn image_study_cells_run_apart_assemble_to_the_single_run() {
+    use fairdistill::studies::{assemble_fair4free_images, fair4free_images_seed, Fair4FreeImageData, Fair4FreeImageSeedCell};
+    let mut p = Fair4FreeImageStudyParams::tiny("colored-fashion-mnist");
+    p.data_dir = Some("/nonexistent".into());
+    p.seeds = 2;
+    let single = reproduce_fair4free_images(&p, "test", &mut |_| {}).unwrap();
+    // Seed 1 first, each with its own data, through JSON (as a cell file carries it).
+    let cells: Vec<Fair4FreeImageSeedCell> = [1, 0]
+        .into_iter()
+        .map(|seed| {
+            let cell = fair4free_images_seed(&p, &Fair4FreeImageData::new(&p).unwrap(), seed, &mut |_| {}).unwrap();
+            serde_json::from_str(&serde_json::to_string(&cell).unwrap()).unwrap()
+        })
+        .collect();
+    let mut merged = assemble_fair4free_images(&p, &cells, "test").unwrap();
+    merged.seconds = single.seconds;
+    assert_eq!(merged, single);
+    assert!(assemble_fair4free_images(&p, &cells[..1], "test").unwrap_err().to_string().contains("seeds 0..2"));
+}

@@ -211,7 +211,6 @@ pub struct Fair4FreeArgs {
     /// Run only shard i of n (0 <= i < n; the cells are the seeds, cell c in shard c mod n) and
     /// write each cell's result to --out as `fair4free-<hash>-cell<c>.json` instead of the report;
     /// a cell already there is not run again. `reproduce merge DIR...` writes the report.
-    /// Tabular datasets.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<Shard>,
     /// Folder for fair4free-<dataset>-<sensitive>.{md,html,json}.
@@ -501,6 +500,14 @@ fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
             write_distillation_report(&args.out, &report, quiet)?;
             printed
         }
+        "fair4free-images" => {
+            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeImageSeedCell>(&args.dirs, "fair4free-images", &seeds_of)?;
+            let p: Fair4FreeImageStudyParams = serde_json::from_value(params)?;
+            let report = fairdistill::studies::assemble_fair4free_images(&p, &cells, &command_line())?;
+            let printed = crate::cli::output::print_stdout(&report.to_text());
+            write_fair4free_images_report(&args.out, &report, quiet)?;
+            printed
+        }
         "aim-fair" => {
             let (params, cells) = merge_cells::<fairdistill::studies::AimFairSeedCell>(&args.dirs, "aim-fair", &seeds_of)?;
             let p: AimFairStudyParams = serde_json::from_value(params)?;
@@ -509,15 +516,12 @@ fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
             write_aimfair_report(&args.out, &report, quiet)?;
             printed
         }
-        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, distillation and aim-fair cells"))),
+        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, fair4free-images, distillation and aim-fair cells"))),
     }
 }
 
 /// `reproduce fair4free --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
-    if args.shard.is_some() {
-        return Err(fairdistill::Error::invalid("shard", args.dataset.as_str(), "--shard runs the tabular Fair4Free study (adult, compas, german) in this version"));
-    }
     let mut p = if args.quick { Fair4FreeImageStudyParams::quick(&args.dataset) } else { Fair4FreeImageStudyParams::full(&args.dataset) };
     p.data_dir = args.options.data_dir.clone();
     if let Some(s) = args.seeds {
@@ -532,6 +536,21 @@ fn fair4free_images(args: Fair4FreeArgs, quiet: bool) -> Result<()> {
     }
     args.apply_model_options(m);
     p.check()?;
+    if let Some(shard) = args.shard {
+        let data = fairdistill::studies::Fair4FreeImageData::new(&p)?;
+        // The data's folder may differ between the machines of a job array: the hash names the
+        // data by what was loaded, not where from.
+        let mut hashed = p.clone();
+        hashed.data_dir = None;
+        let identity = serde_json::to_string(&data.context())?;
+        let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count();
+        let progress = bar((p.total_epochs() / p.seeds.max(1) * owned) as u64, "training", quiet);
+        run_shard(&args.out, "fair4free-images", &serde_json::to_value(&hashed)?, &identity, p.seeds, shard, quiet, &mut |seed| {
+            fairdistill::studies::fair4free_images_seed(&p, &data, seed, &mut |e| show_study_progress(&progress, e))
+        })?;
+        progress.finish_and_clear();
+        return Ok(());
+    }
     if !args.no_write {
         check_output_dir(&args.out)?;
     }

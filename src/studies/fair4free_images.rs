@@ -188,13 +188,18 @@ impl Fair4FreeImageReport {
     }
 }
 
-struct Scores {
-    accuracy: Value,
-    dpd: Value,
-    eod: Value,
-    quality: Option<crate::audit::QualityReport>,
-    dcor: Value,
+/// One method's scores with one seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageSeedScores {
+    pub accuracy: Value,
+    pub dpd: Value,
+    pub eod: Value,
+    /// Precision, recall, density, coverage of its training images (none for grey images).
+    pub quality: Option<crate::audit::QualityReport>,
+    pub dcor: Value,
 }
+
+use ImageSeedScores as Scores;
 
 fn set_of(s: &ImageSplit) -> Result<ImageSet<'_>> {
     ImageSet::new(&s.pixels, &s.labels, s.height, s.width, s.channels)
@@ -226,14 +231,14 @@ fn features(model: &LeNet5, dev: &Device, images: &ImageSplit, max: usize) -> Ar
 }
 
 struct Bed<'a> {
-    test: ImageSplit,
-    test_grey: ImageSplit,
+    test: &'a ImageSplit,
+    test_grey: &'a ImageSplit,
     colour_names: Vec<&'a str>,
 }
 
 impl Bed<'_> {
     fn score(&self, model: &LeNet5, dev: &Device, grey: bool) -> Result<(Value, Value, Value)> {
-        let test = if grey { &self.test_grey } else { &self.test };
+        let test = if grey { self.test_grey } else { self.test };
         let logits = predict_logits(model, dev, &set_of(test)?, 256);
         let k = logits.len() / test.len();
         let pred: Vec<u32> = logits.chunks_exact(k).map(argmax).collect();
@@ -247,84 +252,170 @@ impl Bed<'_> {
     }
 }
 
-/// Runs the reproduction. `progress` sees every finished training epoch.
-pub fn reproduce_fair4free_images(p: &Fair4FreeImageStudyParams, command: &str, progress: &mut dyn FnMut(&StudyProgress)) -> Result<Fair4FreeImageReport> {
+/// The study's data, loaded once and shared by every seed: the (capped) training split, the
+/// real test images and their counterfactual set (each in every colour) with its grey copy.
+pub struct Fair4FreeImageData {
+    ds: ImageDataset,
+    train: ImageSplit,
+    real_test: ImageSplit,
+    test: ImageSplit,
+    test_grey: ImageSplit,
+}
+
+impl Fair4FreeImageData {
+    pub fn new(p: &Fair4FreeImageStudyParams) -> Result<Self> {
+        p.check()?;
+        let ds = load_image_dataset(&p.dataset, p.data_dir.as_deref(), &p.colouring)?;
+        let train = ds.train.sample(p.max_train_images.unwrap_or(usize::MAX), p.colouring.seed + 7);
+        let n_test = p.max_test_images.map_or(ds.test.len(), |m| m.min(ds.test.len()));
+        let grey_test = ds.grey_test.as_ref().ok_or_else(|| Error::Schema(format!("{}: no grey test images for a counterfactual set", ds.name)))?;
+        let test = counterfactual_split(grey_test, n_test)?;
+        let real_test = ds.test.select(&(0..n_test).collect::<Vec<_>>());
+        let test_grey = test.without_colour();
+        Ok(Fair4FreeImageData { ds, train, real_test, test, test_grey })
+    }
+
+    fn bed(&self) -> Bed<'_> {
+        let colour_names = self.test.groups.iter().map(|&g| self.ds.group_names[g as usize].as_str()).collect();
+        Bed { test: &self.test, test_grey: &self.test_grey, colour_names }
+    }
+
+    /// What the report says of the data.
+    pub fn context(&self) -> ImageStudyContext {
+        ImageStudyContext {
+            dataset: self.ds.name.clone(),
+            source: self.ds.source.clone(),
+            height: self.ds.train.height,
+            width: self.ds.train.width,
+            groups: self.ds.group_names.len(),
+            train_images: self.train.len(),
+            test_images: self.test.len(),
+            train_majority_colour_share: self.ds.summary().train.majority_group_share,
+        }
+    }
+}
+
+/// What the report says of the data (kept in each cell so that a merge needs no data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImageStudyContext {
+    pub dataset: String,
+    pub source: String,
+    pub height: usize,
+    pub width: usize,
+    pub groups: usize,
+    pub train_images: usize,
+    pub test_images: usize,
+    pub train_majority_colour_share: f64,
+}
+
+/// One seed of the image study: the scores of every row of [`IMAGE_METHODS`] and, for seed 0,
+/// the sample grids (PNG bytes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fair4FreeImageSeedCell {
+    pub seed: usize,
+    pub context: ImageStudyContext,
+    pub scores: Vec<ImageSeedScores>,
+    pub grids: Vec<(String, Vec<u8>)>,
+    pub seconds: f64,
+}
+
+/// Trains and scores one seed: both generators, the synthetic sets, a LeNet-5 on each.
+pub fn fair4free_images_seed(p: &Fair4FreeImageStudyParams, d: &Fair4FreeImageData, seed: usize, progress: &mut dyn FnMut(&StudyProgress)) -> Result<Fair4FreeImageSeedCell> {
     p.check()?;
     let start = Instant::now();
-    let ds = load_image_dataset(&p.dataset, p.data_dir.as_deref(), &p.colouring)?;
-    let train = ds.train.sample(p.max_train_images.unwrap_or(usize::MAX), p.colouring.seed + 7);
-    let n_test = p.max_test_images.map_or(ds.test.len(), |m| m.min(ds.test.len()));
-    let grey_test = ds.grey_test.as_ref().ok_or_else(|| Error::Schema(format!("{}: no grey test images for a counterfactual set", ds.name)))?;
-    let test = counterfactual_split(grey_test, n_test)?;
-    let real_test = ds.test.select(&(0..n_test).collect::<Vec<_>>());
-    let colour_names: Vec<&str> = test.groups.iter().map(|&g| ds.group_names[g as usize].as_str()).collect();
-    let bed = Bed { test_grey: test.without_colour(), test, colour_names };
-    let (classes, groups) = (ds.class_names.len(), ds.group_names.len());
+    let context = d.context();
+    let (train, real_test) = (&d.train, &d.real_test);
+    let bed = d.bed();
+    let (classes, groups) = (d.ds.class_names.len(), d.ds.group_names.len());
     let n_synth = p.synthetic_images.unwrap_or(train.len());
-    let mut scores: Vec<Vec<Scores>> = IMAGE_METHODS.iter().map(|_| Vec::new()).collect();
+    let mut scores: Vec<Scores> = Vec::with_capacity(IMAGE_METHODS.len());
     let mut grids = Vec::new();
     let lenet = LeNet5Config { in_channels: train.channels, image_size: train.height, classes };
-    for seed in 0..p.seeds {
-        let s64 = seed as u64;
-        // The generators: fair (beta > 0) and unfair (beta 0), same initialisation seed.
-        let mut fair_p = p.model.clone();
-        fair_p.fair4free.seed = s64;
-        let mut unfair_p = fair_p.clone();
-        unfair_p.fair4free.beta_log10 = None;
-        let fair = Fair4FreeImage::fit(&fair_p, &train, classes, groups, &mut |e| {
-            progress(&StudyProgress { seed, model: format!("fair4free {}", e.stage), epoch: e.epoch, loss: e.loss })
-        })?;
-        let unfair = Fair4FreeImage::fit(&unfair_p, &train, classes, groups, &mut |e| {
-            progress(&StudyProgress { seed, model: format!("vae-unfair {}", e.stage), epoch: e.epoch, loss: e.loss })
-        })?;
-        let fair_dcor = Value::Defined(fair.latent_dcor_sq(&real_test, 2000)?);
-        let unfair_dcor = Value::Defined(unfair.latent_dcor_sq(&real_test, 2000)?);
-        let sets = [
-            ("vae-unfair", unfair.generate(&ImageMix::Sampled(n_synth), 100 + s64, LatentSource::Prior)?, unfair_dcor.clone()),
-            ("fair-teacher", fair.generate(&ImageMix::Sampled(n_synth), 200 + s64, LatentSource::Prior)?, fair_dcor.clone()),
-            ("fair4free", fair.generate(&ImageMix::Sampled(n_synth), 300 + s64, LatentSource::Student)?, fair_dcor.clone()),
-        ];
-        if seed == 0 {
-            let one_each = vec![vec![1usize; groups]; classes];
-            grids.push(SampleGrid { method: "real".into(), png: grid_png(&real_grid(&train, classes, groups), classes, groups, 3)? });
-            for (method, source) in [("fair-teacher", LatentSource::Prior), ("fair4free", LatentSource::Student)] {
-                let imgs = fair.generate(&ImageMix::Cells(one_each.clone()), 400, source)?;
-                grids.push(SampleGrid { method: method.into(), png: grid_png(&imgs, classes, groups, 3)? });
-            }
+    let s64 = seed as u64;
+    // The generators: fair (beta > 0) and unfair (beta 0), same initialisation seed.
+    let mut fair_p = p.model.clone();
+    fair_p.fair4free.seed = s64;
+    let mut unfair_p = fair_p.clone();
+    unfair_p.fair4free.beta_log10 = None;
+    let fair = Fair4FreeImage::fit(&fair_p, train, classes, groups, &mut |e| {
+        progress(&StudyProgress { seed, model: format!("fair4free {}", e.stage), epoch: e.epoch, loss: e.loss })
+    })?;
+    let unfair = Fair4FreeImage::fit(&unfair_p, train, classes, groups, &mut |e| {
+        progress(&StudyProgress { seed, model: format!("vae-unfair {}", e.stage), epoch: e.epoch, loss: e.loss })
+    })?;
+    let fair_dcor = Value::Defined(fair.latent_dcor_sq(real_test, 2000)?);
+    let unfair_dcor = Value::Defined(unfair.latent_dcor_sq(real_test, 2000)?);
+    let sets = [
+        ("vae-unfair", unfair.generate(&ImageMix::Sampled(n_synth), 100 + s64, LatentSource::Prior)?, unfair_dcor.clone()),
+        ("fair-teacher", fair.generate(&ImageMix::Sampled(n_synth), 200 + s64, LatentSource::Prior)?, fair_dcor.clone()),
+        ("fair4free", fair.generate(&ImageMix::Sampled(n_synth), 300 + s64, LatentSource::Student)?, fair_dcor.clone()),
+    ];
+    if seed == 0 {
+        let one_each = vec![vec![1usize; groups]; classes];
+        grids.push(("real".to_string(), grid_png(&real_grid(train, classes, groups), classes, groups, 3)?));
+        for (method, source) in [("fair-teacher", LatentSource::Prior), ("fair4free", LatentSource::Student)] {
+            let imgs = fair.generate(&ImageMix::Cells(one_each.clone()), 400, source)?;
+            grids.push((method.to_string(), grid_png(&imgs, classes, groups, 3)?));
         }
-        // One LeNet-5 per training set, the same initialisation and batch order for all.
-        let dev = seeded_device(1000 + s64);
-        let cp = p.classifier.clone().seed(1000 + s64);
-        let mut train_on = |name: &str, set: &ImageSplit| -> Result<LeNet5> {
-            let mut m = lenet.build(&dev);
-            fit_classifier(&mut m, &dev, &set_of(set)?, None, &cp, &mut |e| {
-                progress(&StudyProgress { seed, model: format!("lenet5 on {name}"), epoch: e.epoch + 1, loss: e.loss })
-            })?;
-            Ok(m)
-        };
-        let real_model = train_on("real", &train)?;
-        let real_features = features(&real_model, &dev, &real_test, p.quality_images);
-        let qp = QualityParams::default().with_k(p.quality_k);
-        let quality_of = |set: &ImageSplit| -> Result<crate::audit::QualityReport> {
-            synthetic_quality(real_features.view(), features(&real_model, &dev, set, p.quality_images).view(), &qp)
-        };
-        let (a, d, e) = bed.score(&real_model, &dev, false)?;
-        scores[0].push(Scores { accuracy: a, dpd: d, eod: e, quality: Some(quality_of(&train)?), dcor: Value::Undefined("no latent".into()) });
-        for (slot, (name, set, dcor)) in sets.iter().enumerate() {
-            let m = train_on(name, set)?;
-            let (a, d, e) = bed.score(&m, &dev, false)?;
-            scores[slot + 1].push(Scores { accuracy: a, dpd: d, eod: e, quality: Some(quality_of(set)?), dcor: dcor.clone() });
-        }
-        let grey_train = train.without_colour();
-        let m = train_on("grey", &grey_train)?;
-        let (a, d, e) = bed.score(&m, &dev, true)?;
-        scores[4].push(Scores { accuracy: a, dpd: d, eod: e, quality: None, dcor: Value::Undefined("no latent".into()) });
     }
+    // One LeNet-5 per training set, the same initialisation and batch order for all.
+    let dev = seeded_device(1000 + s64);
+    let cp = p.classifier.clone().seed(1000 + s64);
+    let mut train_on = |name: &str, set: &ImageSplit| -> Result<LeNet5> {
+        let mut m = lenet.build(&dev);
+        fit_classifier(&mut m, &dev, &set_of(set)?, None, &cp, &mut |e| {
+            progress(&StudyProgress { seed, model: format!("lenet5 on {name}"), epoch: e.epoch + 1, loss: e.loss })
+        })?;
+        Ok(m)
+    };
+    let real_model = train_on("real", train)?;
+    let real_features = features(&real_model, &dev, real_test, p.quality_images);
+    let qp = QualityParams::default().with_k(p.quality_k);
+    let quality_of = |set: &ImageSplit| -> Result<crate::audit::QualityReport> {
+        synthetic_quality(real_features.view(), features(&real_model, &dev, set, p.quality_images).view(), &qp)
+    };
+    let (a, d, e) = bed.score(&real_model, &dev, false)?;
+    scores.push(Scores { accuracy: a, dpd: d, eod: e, quality: Some(quality_of(train)?), dcor: Value::Undefined("no latent".into()) });
+    for (name, set, dcor) in sets.iter() {
+        let m = train_on(name, set)?;
+        let (a, d, e) = bed.score(&m, &dev, false)?;
+        scores.push(Scores { accuracy: a, dpd: d, eod: e, quality: Some(quality_of(set)?), dcor: dcor.clone() });
+    }
+    let grey_train = train.without_colour();
+    let m = train_on("grey", &grey_train)?;
+    let (a, d, e) = bed.score(&m, &dev, true)?;
+    scores.push(Scores { accuracy: a, dpd: d, eod: e, quality: None, dcor: Value::Undefined("no latent".into()) });
+    Ok(Fair4FreeImageSeedCell { seed, context, scores, grids, seconds: start.elapsed().as_secs_f64() })
+}
+
+/// Runs the reproduction. `progress` sees every finished training epoch.
+pub fn reproduce_fair4free_images(p: &Fair4FreeImageStudyParams, command: &str, progress: &mut dyn FnMut(&StudyProgress)) -> Result<Fair4FreeImageReport> {
+    let data = Fair4FreeImageData::new(p)?;
+    let cells = (0..p.seeds).map(|seed| fair4free_images_seed(p, &data, seed, progress)).collect::<Result<Vec<_>>>()?;
+    assemble_fair4free_images(p, &cells, command)
+}
+
+/// The report from the cells of seeds 0..p.seeds (each once, any order), as one process running
+/// every seed writes it (`seconds`: the cells' sum).
+pub fn assemble_fair4free_images(p: &Fair4FreeImageStudyParams, cells: &[Fair4FreeImageSeedCell], command: &str) -> Result<Fair4FreeImageReport> {
+    p.check()?;
+    let mut cells: Vec<&Fair4FreeImageSeedCell> = cells.iter().collect();
+    cells.sort_by_key(|c| c.seed);
+    let seeds: Vec<usize> = cells.iter().map(|c| c.seed).collect();
+    if seeds != (0..p.seeds).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the Fair4Free image study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
+    }
+    if let Some(c) = cells.iter().find(|c| c.scores.len() != IMAGE_METHODS.len() || c.context != cells[0].context) {
+        return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration", c.seed)));
+    }
+    let ctx = &cells[0].context;
+    let scores: Vec<Vec<&Scores>> = (0..IMAGE_METHODS.len()).map(|slot| cells.iter().map(|c| &c.scores[slot]).collect()).collect();
+    let grids = cells[0].grids.iter().map(|(method, png)| SampleGrid { method: method.clone(), png: png.clone() }).collect();
     let rows: Vec<ImageMethodRow> = IMAGE_METHODS
         .iter()
         .zip(&scores)
         .map(|(name, sc)| {
-            let col = |f: &dyn Fn(&Scores) -> Value| Stat::of(&sc.iter().map(f).collect::<Vec<_>>());
+            let col = |f: &dyn Fn(&Scores) -> Value| Stat::of(&sc.iter().map(|s| f(s)).collect::<Vec<_>>());
             let q = |f: fn(&crate::audit::QualityReport) -> f64| {
                 move |s: &Scores| s.quality.as_ref().map_or(Value::Undefined("not comparable: grey images".into()), |r| Value::Defined(f(r)))
             };
@@ -343,22 +434,21 @@ pub fn reproduce_fair4free_images(p: &Fair4FreeImageStudyParams, command: &str, 
             }
         })
         .collect();
-    let summary = ds.summary();
     let mut report = Fair4FreeImageReport {
         command: command.to_string(),
-        dataset: ds.name.clone(),
-        source: ds.source.clone(),
+        dataset: ctx.dataset.clone(),
+        source: ctx.source.clone(),
         rows,
         params: p.clone(),
-        train_images: train.len(),
-        test_images: bed.test.len(),
-        train_majority_colour_share: summary.train.majority_group_share,
-        seconds: start.elapsed().as_secs_f64(),
+        train_images: ctx.train_images,
+        test_images: ctx.test_images,
+        train_majority_colour_share: ctx.train_majority_colour_share,
+        seconds: cells.iter().map(|c| c.seconds).sum(),
         notes: Vec::new(),
         conclusions: Vec::new(),
         grids,
     };
-    report.notes = notes(&report, &ds);
+    report.notes = notes(&report, ctx);
     report.conclusions = conclusions(&report);
     Ok(report)
 }
@@ -414,15 +504,15 @@ pub fn grid_png(images: &ImageSplit, classes: usize, groups: usize, scale: u32) 
     Ok(out.into_inner())
 }
 
-fn notes(r: &Fair4FreeImageReport, ds: &ImageDataset) -> Vec<String> {
+fn notes(r: &Fair4FreeImageReport, ds: &ImageStudyContext) -> Vec<String> {
     let p = &r.params;
     let m = &p.model.fair4free;
     vec![
         format!(
             "Data: {} ({}), {}x{} px RGB. Training split: {} images, each class in its home colour (class mod 3) with probability {} and otherwise a uniform colour, so {:.1} % of each class's images are in its most frequent colour. Test: {} real test images, each shown in all {} colours ({} images): a classifier that ignores colour has every colour gap exactly 0.",
-            r.dataset, r.source, ds.train.height, ds.train.width, r.train_images,
+            r.dataset, r.source, ds.height, ds.width, r.train_images,
             p.colouring.rho.map_or("n/a".into(), |x| x.to_string()), 100.0 * r.train_majority_colour_share,
-            r.test_images / ds.group_names.len(), ds.group_names.len(), r.test_images
+            r.test_images / ds.groups, ds.groups, r.test_images
         ),
         format!(
             "Generators: conv VAE (widths {:?}, latent {}), beta = {} on dCor²(mu, s) (vae-unfair: beta 0), KL weight {}, label head {:?} on z with weight {}, {} epochs at batch {} (Adam {}); student MLP {:?}, {} epochs ({:?}). Each synthetic set has {} images, colours drawn uniformly and independently of the latent, classes drawn from the head.",

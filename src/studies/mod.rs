@@ -29,5 +29,5 @@ pub use fair4free::{
     assemble_fair4free, check_fair4free_study, fair4free_seed, reproduce_fair4free, Fair4FreeReport, Fair4FreeSeedCell, MethodCell, StudyDataset, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,
 };
 pub use fair4free_images::{
-    grid_png, reproduce_fair4free_images, Fair4FreeImageReport, Fair4FreeImageStudyParams, ImageMethodRow, SampleGrid, IMAGE_METHODS,
+    assemble_fair4free_images, fair4free_images_seed, Fair4FreeImageData, Fair4FreeImageSeedCell, ImageSeedScores, ImageStudyContext, grid_png, reproduce_fair4free_images, Fair4FreeImageReport, Fair4FreeImageStudyParams, ImageMethodRow, SampleGrid, IMAGE_METHODS,
 };

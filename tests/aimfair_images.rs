@@ -172,3 +172,24 @@ fn a_dataset_with_a_recorded_attribute_runs_with_a_protected_group() {
     assert_eq!(r.rows.len(), AIMFAIR_IMAGE_STRATEGIES.len());
     assert!(r.notes[0].contains("no counterfactual"));
 }
+
+#[test]
+fn image_study_cells_run_apart_assemble_to_the_single_run() {
+    use fairdistill::studies::{aimfair_images_seed, assemble_aimfair_images, AimFairImageData, AimFairImageSeedCell};
+    let dataset = load_image_dataset("colored-fashion-mnist", Some(std::path::Path::new("/nonexistent")), &ColouredParams::default()).unwrap();
+    let mut p = AimFairImageStudyParams::tiny();
+    p.seeds = 2;
+    let single = reproduce_aimfair_images(&dataset, &p, "test", None, &mut |_, _| {}).unwrap();
+    // Seed 1 first, each with its own data, through JSON (as a cell file carries it).
+    let cells: Vec<AimFairImageSeedCell> = [1u64, 0]
+        .into_iter()
+        .map(|seed| {
+            let cell = aimfair_images_seed(&AimFairImageData::new(&dataset, &p).unwrap(), &p, seed, None, &mut |_, _| {}).unwrap();
+            serde_json::from_str(&serde_json::to_string(&cell).unwrap()).unwrap()
+        })
+        .collect();
+    let mut merged = assemble_aimfair_images(&p, &cells, "test").unwrap();
+    merged.seconds = single.seconds;
+    assert_eq!(merged, single);
+    assert!(assemble_aimfair_images(&p, &cells[1..], "test").unwrap_err().to_string().contains("seeds 0..2"));
+}

@@ -151,8 +151,8 @@ pub struct AimFairArgs {
     pub render: Option<PathBuf>,
     /// Run only shard i of n (the cells are the seeds; cell c in shard c mod n) and write each
     /// cell to --out as `aim-fair-<hash>-cell<c>.json` instead of the report; a cell already
-    /// there is not run again. `reproduce merge DIR...` writes the report. Adult only in this
-    /// version.
+    /// there is not run again. `reproduce merge DIR...` writes the report. Images: the cache
+    /// (--cache) serves every shard that can reach it.
     #[arg(long, value_name = "i/n")]
     pub shard: Option<Shard>,
     /// Folder for aim-fair-<dataset>-<sensitive>.{md,html,json}.
@@ -508,6 +508,14 @@ fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
             write_fair4free_images_report(&args.out, &report, quiet)?;
             printed
         }
+        "aim-fair-images" => {
+            let (params, cells) = merge_cells::<fairdistill::studies::AimFairImageSeedCell>(&args.dirs, "aim-fair-images", &seeds_of)?;
+            let p: AimFairImageStudyParams = serde_json::from_value(params)?;
+            let report = fairdistill::studies::assemble_aimfair_images(&p, &cells, &command_line())?;
+            let printed = crate::cli::output::print_stdout(&report.to_text());
+            write_image_report(&args.out, &report, quiet)?;
+            printed
+        }
         "aim-fair" => {
             let (params, cells) = merge_cells::<fairdistill::studies::AimFairSeedCell>(&args.dirs, "aim-fair", &seeds_of)?;
             let p: AimFairStudyParams = serde_json::from_value(params)?;
@@ -516,7 +524,7 @@ fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
             write_aimfair_report(&args.out, &report, quiet)?;
             printed
         }
-        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, fair4free-images, distillation and aim-fair cells"))),
+        other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, fair4free-images, distillation, aim-fair and aim-fair-images cells"))),
     }
 }
 
@@ -723,9 +731,6 @@ fn aim_fair_adult(args: AimFairArgs, quiet: bool) -> Result<()> {
 
 /// `reproduce aim-fair --dataset colored-mnist | colored-fashion-mnist`: the image study.
 fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
-    if args.shard.is_some() {
-        return Err(fairdistill::Error::invalid("shard", args.dataset.as_str(), "--shard runs AIM-Fair on adult in this version (the image study caches its models by config instead)"));
-    }
     if let Some(path) = &args.render {
         check_output_dir(&args.out)?;
         return render_report(path, &args.out, quiet);
@@ -781,6 +786,20 @@ fn aim_fair_images(args: AimFairArgs, quiet: bool) -> Result<()> {
         name => fairdistill::data::images::load_image_dataset(name, args.data_dir.as_deref(), &Default::default())?,
     };
     let cache = (!args.no_cache).then_some(args.cache.as_path());
+    if let Some(shard) = args.shard {
+        let data = fairdistill::studies::AimFairImageData::new(&dataset, &p)?;
+        let identity = serde_json::to_string(data.context())?;
+        let owned = (0..p.seeds).filter(|&c| shard.owns(c)).count() as u64;
+        let progress = bar(p.steps() / p.seeds.max(1) as u64 * owned, "training", quiet);
+        run_shard(&args.out, "aim-fair-images", &serde_json::to_value(&p)?, &identity, p.seeds, shard, quiet, &mut |seed| {
+            fairdistill::studies::aimfair_images_seed(&data, &p, seed as u64, cache, &mut |what, log| {
+                progress.set_message(format!("seed {seed} {what}: epoch {} loss {:.3}", log.epoch, log.loss));
+                progress.inc(1);
+            })
+        })?;
+        progress.finish_and_clear();
+        return Ok(());
+    }
     let progress = bar(p.steps(), "training", quiet);
     let report = reproduce_aimfair_images(&dataset, &p, &command_line(), cache, &mut |what, log| {
         progress.set_message(format!("{what}: epoch {} loss {:.3}", log.epoch, log.loss));

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::methods::aimfair::{default_top_k, score_tensors, ResNetClassifier, SgdSchedule, TensorScore, TrainLog};
 use crate::methods::fair4free::{Fair4FreeImage, Fair4FreeImageParams, ImageMix, LatentSource};
 use crate::nn::ResNetConfig;
-use crate::studies::aimfair::{cells_counts, ranked, AimFairRow, PaperContext, Scores, SelectedTensor, SetSummary};
+use crate::studies::aimfair::{cells_counts, ranked, AimFairRow, PaperContext, Scores, SeedScore, SelectedTensor, SetSummary};
 use crate::studies::fair4free::Stat;
 use crate::studies::paired::{paired_interval, paired_verdict};
 
@@ -511,6 +511,227 @@ fn paired(name_a: &str, a: &Scores, name_b: &str, b: &Scores) -> Vec<PairedDiffe
     out
 }
 
+/// The study's real sets (D_R, validation, the generator's images, the test set) and its s
+/// values, made once and shared by every seed.
+pub struct AimFairImageData {
+    sets: RealSets,
+    s_values: [String; 2],
+    context: AimFairImageContext,
+}
+
+/// What the report says of the dataset (kept in each cell so that a merge needs no data).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AimFairImageContext {
+    pub dataset: String,
+    pub source: String,
+    pub label: String,
+    pub sensitive: String,
+    pub class_names: Vec<String>,
+    /// A coloured MNIST-family dataset (s = colour, counterfactual test images).
+    pub coloured: bool,
+    pub s_values: [String; 2],
+}
+
+impl AimFairImageData {
+    pub fn new(dataset: &ImageDataset, p: &AimFairImageStudyParams) -> Result<Self> {
+        p.check()?;
+        let (sets, s_values) = match (&dataset.grey_train, &dataset.grey_test) {
+            (Some(grey_train), Some(grey_test)) => {
+                (real_sets(grey_train, grey_test, p)?, [COLOUR_NAMES[p.colours[0] as usize].to_string(), COLOUR_NAMES[p.colours[1] as usize].to_string()])
+            }
+            _ => recorded_sets(dataset, p)?,
+        };
+        let context = AimFairImageContext {
+            dataset: dataset.name.clone(),
+            source: dataset.source.clone(),
+            label: dataset.label.clone(),
+            sensitive: dataset.sensitive.clone(),
+            class_names: dataset.class_names.clone(),
+            coloured: dataset.grey_train.is_some(),
+            s_values: s_values.clone(),
+        };
+        Ok(AimFairImageData { sets, s_values, context })
+    }
+
+    /// What the report says of the dataset.
+    pub fn context(&self) -> &AimFairImageContext {
+        &self.context
+    }
+}
+
+/// One seed of the image study: every strategy's and every k's scores, the mask's tensors at
+/// the study's k, the sets' cells and the biased model's accuracies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AimFairImageSeedCell {
+    pub seed: u64,
+    pub context: AimFairImageContext,
+    /// One per [`AIMFAIR_IMAGE_STRATEGIES`].
+    pub scores: Vec<SeedScore>,
+    /// One per k of the sweep, with the tensors selected and their share of the parameters.
+    pub sweep: Vec<(SeedScore, usize, f64)>,
+    /// The tensors' sensitivities and selection at the study's k.
+    pub tensors: Option<Vec<TensorScore>>,
+    pub sets: Vec<SetSummary>,
+    pub erm_accuracy_synthetic: f64,
+    pub erm_accuracy_validation: f64,
+    pub n_tensors: usize,
+    pub n_parameters: usize,
+    pub seconds: f64,
+}
+
+/// Trains and scores one seed (generator, pre-trained model, every strategy, the k sweep), with
+/// trained generators and pre-trained models read from and written to `cache` when given.
+pub fn aimfair_images_seed(
+    data: &AimFairImageData,
+    p: &AimFairImageStudyParams,
+    seed: u64,
+    cache: Option<&Path>,
+    observe: &mut dyn FnMut(&str, &TrainLog),
+) -> Result<AimFairImageSeedCell> {
+    p.check()?;
+    let start = Instant::now();
+    let sets = &data.sets;
+    let eval = Evaluator::new(&sets.test, &data.s_values);
+    let k_values = p.k_values();
+    let mut scores: Vec<Scores> = AIMFAIR_IMAGE_STRATEGIES.iter().map(|_| Scores::default()).collect();
+    let mut sweep_scores: Vec<Scores> = k_values.iter().map(|_| Scores::default()).collect();
+    let mut sweep_selected: Vec<(usize, f64)> = Vec::new();
+    let mut study_tensors = None;
+    let summaries;
+    let idx = |name: &str| AIMFAIR_IMAGE_STRATEGIES.iter().position(|m| *m == name).unwrap_or(0);
+    // The generator: trained on real images disjoint from D_R.
+    let gen_params = {
+        let mut g = p.generator.clone();
+        g.fair4free.seed = seed;
+        g
+    };
+    let gen_path = cache_path(cache, "aimfair-generator", &gen_params, &[&sets.generator], seed)?;
+    let generator = match gen_path.as_deref().filter(|d| d.join("model.json").exists()) {
+        Some(dir) => Fair4FreeImage::load(dir)?,
+        None => {
+            let mut g = Fair4FreeImage::fit(&gen_params, &sets.generator, 2, 2, &mut |e| {
+                observe("generator", &TrainLog { stage: format!("generator ({})", e.stage), epoch: e.epoch, epochs: 0, loss: e.loss, val_accuracy: f64::NAN })
+            })?;
+            if let Some(dir) = &gen_path {
+                g.save(dir)?;
+            }
+            g
+        }
+    };
+    let cells = |counts: [usize; 4]| vec![vec![counts[0], counts[1]], vec![counts[2], counts[3]]];
+    let d_s1 = generator.generate(&ImageMix::Cells(cells(cell_numbers(p.synthetic_images, &p.bias_fractions))), 1000 + seed, LatentSource::Student)?;
+    let d_s2 = generator.generate(&ImageMix::Cells(cells(cell_numbers(p.synthetic_images, &[0.25; 4]))), 2000 + seed, LatentSource::Student)?;
+    {
+        summaries = vec![
+            set_summary("D_R (biased real)", &sets.real),
+            set_summary("D_S1 (biased synthetic)", &d_s1),
+            set_summary("D_S2 (balanced synthetic)", &d_s2),
+            set_summary("validation (real, equal cells)", &sets.validation),
+            set_summary("generator's training images (real, disjoint from D_R)", &sets.generator),
+            set_summary("test (real, each image in both colours)", &sets.test),
+        ];
+    }
+    let mut obs = |l: &TrainLog| observe(&l.stage, l);
+
+    // The pre-trained biased model.
+    let erm_path = cache_path(cache, "aimfair-erm", &(&p.resnet, &p.pretrain), &[&sets.real, &sets.validation], seed)?;
+    let erm = match erm_path.as_deref().filter(|d| d.join("classifier.json").exists()) {
+        Some(dir) => ResNetClassifier::load(dir)?,
+        None => {
+            let mut m = ResNetClassifier::new(&p.resnet, seed)?;
+            let all = vec![true; m.tensor_sizes().len()];
+            m.train("erm-real", &sets.real, &sets.validation, &all, &p.pretrain, seed, &mut obs)?;
+            if let Some(dir) = &erm_path {
+                m.save(dir)?;
+            }
+            m
+        }
+    };
+    let sizes = erm.tensor_sizes();
+    let parts = erm.tensor_parts();
+    let n_tensors = sizes.len();
+    let n_parameters: usize = sizes.iter().sum();
+    eval.score(&erm, &mut scores[idx("erm-real")], n_tensors)?;
+    let erm_syn = erm.accuracy(&d_s2)?;
+    let erm_val = erm.accuracy(&sets.validation)?;
+
+    let tune = |name: &str, mask: &[bool], obs: &mut dyn FnMut(&TrainLog)| -> Result<ResNetClassifier> {
+        let mut m = erm.clone();
+        m.train(name, &d_s2, &sets.validation, mask, &p.finetune, seed.wrapping_add(1), obs)?;
+        Ok(m)
+    };
+    let all = vec![true; n_tensors];
+    let fixed: [(&str, Vec<bool>); 5] = [
+        ("full-finetune", all.clone()),
+        ("linear-probe", parts.iter().map(|&q| q == 4).collect()),
+        ("freeze-fc", parts.iter().map(|&q| q != 4).collect()),
+        ("freeze-stage1", parts.iter().map(|&q| q != 1).collect()),
+        ("freeze-stage2", parts.iter().map(|&q| q != 2).collect()),
+    ];
+    for (name, mask) in &fixed {
+        let m = tune(name, mask, &mut obs)?;
+        eval.score(&m, &mut scores[idx(name)], mask.iter().filter(|&&x| x).count())?;
+    }
+
+    // The mask from the pre-trained weights, then AIM-Fair at every k.
+    let g_r = erm.mean_gradients(&sets.real, p.mask_batch, 17 + seed)?;
+    let g_1 = erm.mean_gradients(&d_s1, p.mask_batch, 18 + seed)?;
+    let g_2 = erm.mean_gradients(&d_s2, p.mask_batch, 19 + seed)?;
+    let names = erm.tensor_names();
+    let mut study_mask = Vec::new();
+    for (ki, &k) in k_values.iter().enumerate() {
+        let tensors = score_tensors(&names, &sizes, &g_r, &g_1, &g_2, k)?;
+        let mask: Vec<bool> = tensors.iter().map(|t| t.selected).collect();
+        let n_sel = mask.iter().filter(|&&m| m).count();
+        let share = tensors.iter().filter(|t| t.selected).map(|t| t.size).sum::<usize>() as f64 / n_parameters as f64;
+        sweep_selected.push((n_sel, share));
+        if n_sel == 0 {
+            return Err(Error::invalid("top_k", k, "the k smallest Δ1 and the k largest Δ2 share no tensor; raise k"));
+        }
+        let m = tune(&format!("aim-fair k={k}"), &mask, &mut obs)?;
+        eval.score(&m, &mut sweep_scores[ki], n_sel)?;
+        if k == p.top_k {
+            eval.score(&m, &mut scores[idx("aim-fair")], n_sel)?;
+            study_tensors = Some(tensors.clone());
+            study_mask = mask;
+        }
+    }
+    // The random control: as many tensors as AIM-Fair's mask, drawn uniformly.
+    let n_sel = study_mask.iter().filter(|&&m| m).count();
+    let mut order: Vec<usize> = (0..n_tensors).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(3000 + seed));
+    let mut random = vec![false; n_tensors];
+    for &i in &order[..n_sel] {
+        random[i] = true;
+    }
+    let m = tune("random-mask", &random, &mut obs)?;
+    eval.score(&m, &mut scores[idx("random-mask")], n_sel)?;
+
+    // Trained from scratch on synthetic images, and on real and synthetic mixed 1:1.
+    let all_mask = vec![true; n_tensors];
+    let mut synth = ResNetClassifier::new(&p.resnet, seed)?;
+    synth.train("synthetic-only", &d_s2, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    eval.score(&synth, &mut scores[idx("synthetic-only")], n_tensors)?;
+    let mixed = concat(&sets.real, &d_s2)?;
+    let mut both = ResNetClassifier::new(&p.resnet, seed)?;
+    both.train("real+synthetic", &mixed, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    eval.score(&both, &mut scores[idx("real+synthetic")], n_tensors)?;
+    let one = |s: &Scores| s.seed(0).ok_or_else(|| Error::Schema("a strategy recorded no score".into()));
+    Ok(AimFairImageSeedCell {
+        seed,
+        context: data.context.clone(),
+        scores: scores.iter().map(one).collect::<Result<_>>()?,
+        sweep: sweep_scores.iter().zip(&sweep_selected).map(|(s, &(n, share))| Ok((one(s)?, n, share))).collect::<Result<_>>()?,
+        tensors: study_tensors,
+        sets: summaries,
+        erm_accuracy_synthetic: erm_syn,
+        erm_accuracy_validation: erm_val,
+        n_tensors,
+        n_parameters,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
 /// Runs the study on a coloured MNIST-family dataset (its grey images; the dataset's own
 /// colouring is not used). Trained generators and pre-trained models are read from and written to
 /// `cache` (keyed by a hash of their config, data and seed) when given. `observe` sees every
@@ -522,154 +743,51 @@ pub fn reproduce_aimfair_images(
     cache: Option<&Path>,
     observe: &mut dyn FnMut(&str, &TrainLog),
 ) -> Result<AimFairImageReport> {
+    let data = AimFairImageData::new(dataset, p)?;
+    let cells = (0..p.seeds as u64).map(|seed| aimfair_images_seed(&data, p, seed, cache, observe)).collect::<Result<Vec<_>>>()?;
+    assemble_aimfair_images(p, &cells, command)
+}
+
+/// The report from the cells of seeds 0..p.seeds (each once, any order), as one process running
+/// every seed writes it (`seconds`: the cells' sum).
+pub fn assemble_aimfair_images(p: &AimFairImageStudyParams, cells: &[AimFairImageSeedCell], command: &str) -> Result<AimFairImageReport> {
     p.check()?;
-    let start = Instant::now();
-    let (sets, s_values) = match (&dataset.grey_train, &dataset.grey_test) {
-        (Some(grey_train), Some(grey_test)) => {
-            (real_sets(grey_train, grey_test, p)?, [COLOUR_NAMES[p.colours[0] as usize].to_string(), COLOUR_NAMES[p.colours[1] as usize].to_string()])
-        }
-        _ => recorded_sets(dataset, p)?,
-    };
-    let eval = Evaluator::new(&sets.test, &s_values);
+    let mut cells: Vec<&AimFairImageSeedCell> = cells.iter().collect();
+    cells.sort_by_key(|c| c.seed);
+    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
+    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the AIM-Fair image study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
+    }
     let k_values = p.k_values();
+    let first = cells[0];
+    if let Some(c) = cells.iter().find(|c| c.scores.len() != AIMFAIR_IMAGE_STRATEGIES.len() || c.sweep.len() != k_values.len() || c.context != first.context || c.n_tensors != first.n_tensors) {
+        return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration", c.seed)));
+    }
+    let idx = |name: &str| AIMFAIR_IMAGE_STRATEGIES.iter().position(|m| *m == name).unwrap_or(0);
     let mut scores: Vec<Scores> = AIMFAIR_IMAGE_STRATEGIES.iter().map(|_| Scores::default()).collect();
     let mut sweep_scores: Vec<Scores> = k_values.iter().map(|_| Scores::default()).collect();
     let mut sweep_selected: Vec<Vec<(usize, f64)>> = vec![Vec::new(); k_values.len()];
-    let mut first_tensors: Vec<TensorScore> = Vec::new();
-    let mut times_selected: Vec<usize> = Vec::new();
-    let mut summaries = Vec::new();
-    let (mut erm_syn, mut erm_val) = (None, None);
-    let idx = |name: &str| AIMFAIR_IMAGE_STRATEGIES.iter().position(|m| *m == name).expect("a strategy name");
-    let mut n_tensors = 0;
-    let mut n_parameters = 0;
-    for seed in 0..p.seeds as u64 {
-        // The generator: trained on real images disjoint from D_R.
-        let gen_params = {
-            let mut g = p.generator.clone();
-            g.fair4free.seed = seed;
-            g
-        };
-        let gen_path = cache_path(cache, "aimfair-generator", &gen_params, &[&sets.generator], seed)?;
-        let generator = match gen_path.as_deref().filter(|d| d.join("model.json").exists()) {
-            Some(dir) => Fair4FreeImage::load(dir)?,
-            None => {
-                let mut g = Fair4FreeImage::fit(&gen_params, &sets.generator, 2, 2, &mut |e| {
-                    observe("generator", &TrainLog { stage: format!("generator ({})", e.stage), epoch: e.epoch, epochs: 0, loss: e.loss, val_accuracy: f64::NAN })
-                })?;
-                if let Some(dir) = &gen_path {
-                    g.save(dir)?;
-                }
-                g
-            }
-        };
-        let cells = |counts: [usize; 4]| vec![vec![counts[0], counts[1]], vec![counts[2], counts[3]]];
-        let d_s1 = generator.generate(&ImageMix::Cells(cells(cell_numbers(p.synthetic_images, &p.bias_fractions))), 1000 + seed, LatentSource::Student)?;
-        let d_s2 = generator.generate(&ImageMix::Cells(cells(cell_numbers(p.synthetic_images, &[0.25; 4]))), 2000 + seed, LatentSource::Student)?;
-        if seed == 0 {
-            summaries = vec![
-                set_summary("D_R (biased real)", &sets.real),
-                set_summary("D_S1 (biased synthetic)", &d_s1),
-                set_summary("D_S2 (balanced synthetic)", &d_s2),
-                set_summary("validation (real, equal cells)", &sets.validation),
-                set_summary("generator's training images (real, disjoint from D_R)", &sets.generator),
-                set_summary("test (real, each image in both colours)", &sets.test),
-            ];
+    let first_tensors: Vec<TensorScore> = first.tensors.clone().unwrap_or_default();
+    let mut times_selected: Vec<usize> = if first.tensors.is_some() { vec![0; first.n_tensors] } else { Vec::new() };
+    for c in &cells {
+        for (acc, s) in scores.iter_mut().zip(&c.scores) {
+            acc.add(s);
         }
-        let mut obs = |l: &TrainLog| observe(&l.stage, l);
-
-        // The pre-trained biased model.
-        let erm_path = cache_path(cache, "aimfair-erm", &(&p.resnet, &p.pretrain), &[&sets.real, &sets.validation], seed)?;
-        let erm = match erm_path.as_deref().filter(|d| d.join("classifier.json").exists()) {
-            Some(dir) => ResNetClassifier::load(dir)?,
-            None => {
-                let mut m = ResNetClassifier::new(&p.resnet, seed)?;
-                let all = vec![true; m.tensor_sizes().len()];
-                m.train("erm-real", &sets.real, &sets.validation, &all, &p.pretrain, seed, &mut obs)?;
-                if let Some(dir) = &erm_path {
-                    m.save(dir)?;
-                }
-                m
-            }
-        };
-        let sizes = erm.tensor_sizes();
-        let parts = erm.tensor_parts();
-        n_tensors = sizes.len();
-        n_parameters = sizes.iter().sum();
-        eval.score(&erm, &mut scores[idx("erm-real")], n_tensors)?;
-        if seed == 0 {
-            erm_syn = Some(erm.accuracy(&d_s2)?);
-            erm_val = Some(erm.accuracy(&sets.validation)?);
+        for (ki, (s, n, share)) in c.sweep.iter().enumerate() {
+            sweep_scores[ki].add(s);
+            sweep_selected[ki].push((*n, *share));
         }
-
-        let tune = |name: &str, mask: &[bool], obs: &mut dyn FnMut(&TrainLog)| -> Result<ResNetClassifier> {
-            let mut m = erm.clone();
-            m.train(name, &d_s2, &sets.validation, mask, &p.finetune, seed.wrapping_add(1), obs)?;
-            Ok(m)
-        };
-        let all = vec![true; n_tensors];
-        let fixed: [(&str, Vec<bool>); 5] = [
-            ("full-finetune", all.clone()),
-            ("linear-probe", parts.iter().map(|&q| q == 4).collect()),
-            ("freeze-fc", parts.iter().map(|&q| q != 4).collect()),
-            ("freeze-stage1", parts.iter().map(|&q| q != 1).collect()),
-            ("freeze-stage2", parts.iter().map(|&q| q != 2).collect()),
-        ];
-        for (name, mask) in &fixed {
-            let m = tune(name, mask, &mut obs)?;
-            eval.score(&m, &mut scores[idx(name)], mask.iter().filter(|&&x| x).count())?;
-        }
-
-        // The mask from the pre-trained weights, then AIM-Fair at every k.
-        let g_r = erm.mean_gradients(&sets.real, p.mask_batch, 17 + seed)?;
-        let g_1 = erm.mean_gradients(&d_s1, p.mask_batch, 18 + seed)?;
-        let g_2 = erm.mean_gradients(&d_s2, p.mask_batch, 19 + seed)?;
-        let names = erm.tensor_names();
-        let mut study_mask = Vec::new();
-        for (ki, &k) in k_values.iter().enumerate() {
-            let tensors = score_tensors(&names, &sizes, &g_r, &g_1, &g_2, k)?;
-            let mask: Vec<bool> = tensors.iter().map(|t| t.selected).collect();
-            let n_sel = mask.iter().filter(|&&m| m).count();
-            let share = tensors.iter().filter(|t| t.selected).map(|t| t.size).sum::<usize>() as f64 / n_parameters as f64;
-            sweep_selected[ki].push((n_sel, share));
-            if n_sel == 0 {
-                return Err(Error::invalid("top_k", k, "the k smallest Δ1 and the k largest Δ2 share no tensor; raise k"));
-            }
-            let m = tune(&format!("aim-fair k={k}"), &mask, &mut obs)?;
-            eval.score(&m, &mut sweep_scores[ki], n_sel)?;
-            if k == p.top_k {
-                eval.score(&m, &mut scores[idx("aim-fair")], n_sel)?;
-                if seed == 0 {
-                    first_tensors = tensors.clone();
-                    times_selected = vec![0; n_tensors];
-                }
-                for (t, &sel) in times_selected.iter_mut().zip(&mask) {
-                    *t += sel as usize;
-                }
-                study_mask = mask;
+        if let Some(tensors) = &c.tensors {
+            for (t, sel) in times_selected.iter_mut().zip(tensors) {
+                *t += sel.selected as usize;
             }
         }
-        // The random control: as many tensors as AIM-Fair's mask, drawn uniformly.
-        let n_sel = study_mask.iter().filter(|&&m| m).count();
-        let mut order: Vec<usize> = (0..n_tensors).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(3000 + seed));
-        let mut random = vec![false; n_tensors];
-        for &i in &order[..n_sel] {
-            random[i] = true;
-        }
-        let m = tune("random-mask", &random, &mut obs)?;
-        eval.score(&m, &mut scores[idx("random-mask")], n_sel)?;
-
-        // Trained from scratch on synthetic images, and on real and synthetic mixed 1:1.
-        let all_mask = vec![true; n_tensors];
-        let mut synth = ResNetClassifier::new(&p.resnet, seed)?;
-        synth.train("synthetic-only", &d_s2, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
-        eval.score(&synth, &mut scores[idx("synthetic-only")], n_tensors)?;
-        let mixed = concat(&sets.real, &d_s2)?;
-        let mut both = ResNetClassifier::new(&p.resnet, seed)?;
-        both.train("real+synthetic", &mixed, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
-        eval.score(&both, &mut scores[idx("real+synthetic")], n_tensors)?;
     }
-
+    let (n_tensors, n_parameters) = (first.n_tensors, first.n_parameters);
+    let summaries = first.sets.clone();
+    let (erm_syn, erm_val) = (Some(first.erm_accuracy_synthetic), Some(first.erm_accuracy_validation));
+    let ctx = &first.context;
+    let s_values = ctx.s_values.clone();
     let rows: Vec<AimFairRow> = AIMFAIR_IMAGE_STRATEGIES.iter().zip(&scores).map(|(m, s)| s.row(m)).collect();
     let k_sweep: Vec<KSweepRow> = k_values
         .iter()
@@ -707,19 +825,19 @@ pub fn reproduce_aimfair_images(
         .zip(&scores)
         .map(|(m, s)| SeedValues { method: m.to_string(), accuracy: per_seed100(&s.accuracy), eo: per_seed100(&s.eo), wst: per_seed100(&s.wst) })
         .collect();
-    let coloured = dataset.grey_train.is_some();
+    let coloured = ctx.coloured;
     let class_rule = if coloured {
-        format!("{} >= {} ({})", dataset.label, p.threshold, dataset.class_names.get(p.threshold as usize..).map(|c| c.join(", ")).unwrap_or_default())
+        format!("{} >= {} ({})", ctx.label, p.threshold, ctx.class_names.get(p.threshold as usize..).map(|c| c.join(", ")).unwrap_or_default())
     } else {
-        format!("{} = {}", dataset.label, dataset.class_names.get(1).cloned().unwrap_or_default())
+        format!("{} = {}", ctx.label, ctx.class_names.get(1).cloned().unwrap_or_default())
     };
-    let notes = notes(p, dataset, n_tensors, n_parameters);
+    let notes = notes(p, ctx, n_tensors, n_parameters);
     let mut report = AimFairImageReport {
         command: command.to_string(),
-        dataset: dataset.name.clone(),
-        source: dataset.source.clone(),
+        dataset: ctx.dataset.clone(),
+        source: ctx.source.clone(),
         target: class_rule,
-        sensitive: if coloured { "colour".into() } else { dataset.sensitive.clone() },
+        sensitive: if coloured { "colour".into() } else { ctx.sensitive.clone() },
         s_values,
         rows,
         k_sweep,
@@ -737,7 +855,7 @@ pub fn reproduce_aimfair_images(
         conclusions: Vec::new(),
         notes,
         params: p.clone(),
-        seconds: start.elapsed().as_secs_f64(),
+        seconds: cells.iter().map(|c| c.seconds).sum(),
     };
     report.conclusions = conclusions(&report);
     Ok(report)
@@ -756,11 +874,11 @@ fn concat(a: &ImageSplit, b: &ImageSplit) -> Result<ImageSplit> {
     ImageSplit::new(a.height, a.width, a.channels, pixels, labels, groups)
 }
 
-fn notes(p: &AimFairImageStudyParams, dataset: &ImageDataset, n_tensors: usize, n_parameters: usize) -> Vec<String> {
-    let data = if dataset.grey_train.is_some() {
+fn notes(p: &AimFairImageStudyParams, dataset: &AimFairImageContext, n_tensors: usize, n_parameters: usize) -> Vec<String> {
+    let data = if dataset.coloured {
         format!(
             "Data: {} ({}). y = class >= {}; s = colour, {} (s = 0) or {} (s = 1), the grey image written into that channel at 28 x 28 px. D_R has the paper's (y, s) fractions {:?}; validation is real with equal cells; the test set shows each of {} real test images in both colours (a colour-blind classifier has every gap exactly 0).",
-            dataset.name,
+            dataset.dataset,
             dataset.source,
             p.threshold,
             COLOUR_NAMES[p.colours[0] as usize],
@@ -771,7 +889,7 @@ fn notes(p: &AimFairImageStudyParams, dataset: &ImageDataset, n_tensors: usize, 
     } else {
         format!(
             "Data: {} ({}). y = `{}`, s = `{}`{}; D_R has the paper's (y, s) fractions {:?} from the training split; validation and the generator's images are further training images with equal cells; the test split is cut to equal cells (no counterfactual images: its gaps include sampling noise).",
-            dataset.name,
+            dataset.dataset,
             dataset.source,
             dataset.label,
             dataset.sensitive,

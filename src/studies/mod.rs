@@ -23,7 +23,7 @@ pub use aimfair::{
     ThirdPartyNumbers, AIMFAIR_METHODS, AIMFAIR_REFERENCES,
 };
 pub use aimfair_images::{
-    reproduce_aimfair_images, AimFairImageReport, AimFairImageStudyParams, BiasCheck, KSweepRow, PairedDifference, SeedValues, AIMFAIR_IMAGE_STRATEGIES,
+    aimfair_images_seed, assemble_aimfair_images, AimFairImageContext, AimFairImageData, AimFairImageSeedCell, reproduce_aimfair_images, AimFairImageReport, AimFairImageStudyParams, BiasCheck, KSweepRow, PairedDifference, SeedValues, AIMFAIR_IMAGE_STRATEGIES,
 };
 pub use fair4free::{
     assemble_fair4free, check_fair4free_study, fair4free_seed, reproduce_fair4free, Fair4FreeReport, Fair4FreeSeedCell, MethodCell, StudyDataset, Fair4FreeStudyParams, MethodRow, PaperNumbers, Stat, SweepPoint,

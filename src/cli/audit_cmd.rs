@@ -209,15 +209,21 @@ fn missing_policy(args: &AuditArgs) -> (MissingPolicy, &'static str) {
     }
 }
 
-fn read_csv_rows(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
-    let mut csv = CsvColumns::read(input)?;
-    let rows_read = csv.n_rows();
-    let used: Vec<&str> = [y_true_col, y_pred_col]
+/// The columns a row audit reads, in this order: labels, predictions, the sensitive columns,
+/// the score, the features.
+fn used_columns<'a>(args: &'a AuditArgs, y_true_col: &'a str, y_pred_col: &'a str) -> Vec<&'a str> {
+    [y_true_col, y_pred_col]
         .into_iter()
         .chain(args.sensitive.iter().map(String::as_str))
         .chain(args.score.as_deref())
         .chain(args.features.iter().map(String::as_str))
-        .collect();
+        .collect()
+}
+
+fn read_csv_rows(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
+    let mut csv = CsvColumns::read(input)?;
+    let rows_read = csv.n_rows();
+    let used = used_columns(args, y_true_col, y_pred_col);
     let rows_dropped = csv.handle_empty_cells(&used, missing_policy(args).0)?;
     Ok(Rows {
         y_true: csv.binary(y_true_col)?,
@@ -261,12 +267,7 @@ fn columnar_input(args: &AuditArgs, input: &std::path::Path, y_true_col: &str, y
 /// row with a null in a column read fails or is dropped as `--missing` says.
 #[cfg(feature = "columnar")]
 fn read_columnar_rows(args: &AuditArgs, file: &ColumnarFile, y_true_col: &str, y_pred_col: &str) -> Result<Rows> {
-    let used: Vec<&str> = [y_true_col, y_pred_col]
-        .into_iter()
-        .chain(args.sensitive.iter().map(String::as_str))
-        .chain(args.score.as_deref())
-        .chain(args.features.iter().map(String::as_str))
-        .collect();
+    let used = used_columns(args, y_true_col, y_pred_col);
     let (policy, _) = missing_policy(args);
     let k = args.sensitive.len();
     let has_score = args.score.is_some();

@@ -480,52 +480,42 @@ fn seeds_of(params: &serde_json::Value) -> Result<usize> {
 
 /// `reproduce merge DIR... --out DIR`: the report of the shards' cells.
 fn merge(args: MergeArgs, quiet: bool) -> Result<()> {
-    use fairdistill::studies::shard::{cells_kind, merge_cells};
+    use fairdistill::studies as st;
     check_output_dir(&args.out)?;
-    let kind = cells_kind(&args.dirs)?;
+    let kind = fairdistill::studies::shard::cells_kind(&args.dirs)?;
+    let (dirs, out) = (&args.dirs[..], args.out.as_path());
     match kind.as_str() {
-        "fair4free" => {
-            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeSeedCell>(&args.dirs, "fair4free", &seeds_of)?;
-            let p: Fair4FreeStudyParams = serde_json::from_value(params)?;
-            let report = fairdistill::studies::assemble_fair4free(&p, &cells, &command_line())?;
-            let printed = crate::cli::output::print_stdout(&report.to_text());
-            write_fair4free_report(&args.out, &report, quiet)?;
-            printed
-        }
-        "distillation" => {
-            let (params, cells) = merge_cells::<fairdistill::studies::DistillationSeedCell>(&args.dirs, "distillation", &seeds_of)?;
-            let p: DistillationStudyParams = serde_json::from_value(params)?;
-            let report = fairdistill::studies::assemble_distillation(&p, &cells, &command_line())?;
-            let printed = crate::cli::output::print_stdout(&report.to_text());
-            write_distillation_report(&args.out, &report, quiet)?;
-            printed
-        }
-        "fair4free-images" => {
-            let (params, cells) = merge_cells::<fairdistill::studies::Fair4FreeImageSeedCell>(&args.dirs, "fair4free-images", &seeds_of)?;
-            let p: Fair4FreeImageStudyParams = serde_json::from_value(params)?;
-            let report = fairdistill::studies::assemble_fair4free_images(&p, &cells, &command_line())?;
-            let printed = crate::cli::output::print_stdout(&report.to_text());
-            write_fair4free_images_report(&args.out, &report, quiet)?;
-            printed
-        }
-        "aim-fair-images" => {
-            let (params, cells) = merge_cells::<fairdistill::studies::AimFairImageSeedCell>(&args.dirs, "aim-fair-images", &seeds_of)?;
-            let p: AimFairImageStudyParams = serde_json::from_value(params)?;
-            let report = fairdistill::studies::assemble_aimfair_images(&p, &cells, &command_line())?;
-            let printed = crate::cli::output::print_stdout(&report.to_text());
-            write_image_report(&args.out, &report, quiet)?;
-            printed
-        }
-        "aim-fair" => {
-            let (params, cells) = merge_cells::<fairdistill::studies::AimFairSeedCell>(&args.dirs, "aim-fair", &seeds_of)?;
-            let p: AimFairStudyParams = serde_json::from_value(params)?;
-            let report = fairdistill::studies::assemble_aimfair(&p, &cells, &command_line())?;
-            let printed = crate::cli::output::print_stdout(&report.to_text());
-            write_aimfair_report(&args.out, &report, quiet)?;
-            printed
-        }
+        "fair4free" => merge_study(dirs, "fair4free", out, quiet, st::assemble_fair4free, |r: &st::Fair4FreeReport| r.to_text(), write_fair4free_report),
+        "fair4free-images" => merge_study(dirs, "fair4free-images", out, quiet, st::assemble_fair4free_images, |r: &st::Fair4FreeImageReport| r.to_text(), write_fair4free_images_report),
+        "distillation" => merge_study(dirs, "distillation", out, quiet, st::assemble_distillation, |r: &st::DistillationReport| r.to_text(), write_distillation_report),
+        "aim-fair" => merge_study(dirs, "aim-fair", out, quiet, st::assemble_aimfair, |r: &st::AimFairReport| r.to_text(), write_aimfair_report),
+        "aim-fair-images" => merge_study(dirs, "aim-fair-images", out, quiet, st::assemble_aimfair_images, |r: &st::AimFairImageReport| r.to_text(), write_image_report),
         other => Err(fairdistill::Error::Schema(format!("cells of kind `{other}`: this version merges fair4free, fair4free-images, distillation, aim-fair and aim-fair-images cells"))),
     }
+}
+
+/// One study's merge: its cells from `dirs`, its parameters from them, its report assembled,
+/// printed and written as a single run writes it.
+#[allow(clippy::too_many_arguments, reason = "the study's functions, each a plain fn")]
+fn merge_study<C, P, R>(
+    dirs: &[PathBuf],
+    kind: &str,
+    out: &std::path::Path,
+    quiet: bool,
+    assemble: fn(&P, &[C], &str) -> Result<R>,
+    text: fn(&R) -> String,
+    write: fn(&std::path::Path, &R, bool) -> Result<()>,
+) -> Result<()>
+where
+    C: serde::de::DeserializeOwned + PartialEq,
+    P: serde::de::DeserializeOwned,
+{
+    let (params, cells) = fairdistill::studies::shard::merge_cells::<C>(dirs, kind, &seeds_of)?;
+    let p: P = serde_json::from_value(params)?;
+    let report = assemble(&p, &cells, &command_line())?;
+    let printed = crate::cli::output::print_stdout(&text(&report));
+    write(out, &report, quiet)?;
+    printed
 }
 
 /// `reproduce fair4free --dataset colored-mnist | colored-fashion-mnist`: the image study.

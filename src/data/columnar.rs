@@ -231,64 +231,45 @@ pub fn text_column(array: &ArrayRef, site: &CellSite) -> Result<StringArray> {
 /// text follows the CSV reader (`0`, `0.0`, `false`, `False`, `1`, ...); null cells are `None`.
 pub fn binary_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<u8>>> {
     if is_text(array.data_type()) {
-        let text = text_column(array, site)?;
-        return (0..text.len())
-            .map(|i| {
-                if text.is_null(i) {
-                    return Ok(None);
-                }
-                match text.value(i) {
-                    "0" | "0.0" | "false" | "False" => Ok(Some(0)),
-                    "1" | "1.0" | "true" | "True" => Ok(Some(1)),
-                    other => Err(site.error(i, format!("`{other}` is not a binary label (0 or 1)"))),
-                }
-            })
-            .collect();
+        return each_text(array, site, &|i, v| match v {
+            "0" | "0.0" | "false" | "False" => Ok(0),
+            "1" | "1.0" | "true" | "True" => Ok(1),
+            other => Err(site.error(i, format!("`{other}` is not a binary label (0 or 1)"))),
+        });
     }
+    each_number(array, site, &|i, v| match v {
+        v if v == 0.0 => Ok(0),
+        v if v == 1.0 => Ok(1),
+        v => Err(site.error(i, format!("`{v}` is not a binary label (0 or 1)"))),
+    })
+}
+
+/// `parse` of every non-null cell of a text column (with its row in the batch).
+#[cfg(feature = "columnar")]
+fn each_text<T>(array: &ArrayRef, site: &CellSite, parse: &dyn Fn(usize, &str) -> Result<T>) -> Result<Vec<Option<T>>> {
+    let text = text_column(array, site)?;
+    (0..text.len()).map(|i| if text.is_null(i) { Ok(None) } else { parse(i, text.value(i)).map(Some) }).collect()
+}
+
+/// `check` of every non-null cell of a numeric or boolean column read as f64.
+#[cfg(feature = "columnar")]
+fn each_number<T>(array: &ArrayRef, site: &CellSite, check: &dyn Fn(usize, f64) -> Result<T>) -> Result<Vec<Option<T>>> {
     let numbers = cast(array, &DataType::Float64, site)?;
     let numbers = numbers.as_any().downcast_ref::<Float64Array>().ok_or_else(|| Error::Schema(format!("{}: column `{}`: not numeric", site.source_name, site.column)))?;
-    (0..numbers.len())
-        .map(|i| {
-            if numbers.is_null(i) {
-                return Ok(None);
-            }
-            match numbers.value(i) {
-                v if v == 0.0 => Ok(Some(0)),
-                v if v == 1.0 => Ok(Some(1)),
-                v => Err(site.error(i, format!("`{v}` is not a binary label (0 or 1)"))),
-            }
-        })
-        .collect()
+    (0..numbers.len()).map(|i| if numbers.is_null(i) { Ok(None) } else { check(i, numbers.value(i)).map(Some) }).collect()
 }
 
 #[cfg(feature = "columnar")]
 /// The column as finite numbers (text parsed; NaN and infinities are errors); nulls `None`.
 pub fn number_column(array: &ArrayRef, site: &CellSite) -> Result<Vec<Option<f64>>> {
     if is_text(array.data_type()) {
-        let text = text_column(array, site)?;
-        return (0..text.len())
-            .map(|i| {
-                if text.is_null(i) {
-                    return Ok(None);
-                }
-                let v = text.value(i);
-                match v.trim().parse::<f64>() {
-                    Ok(x) if x.is_finite() => Ok(Some(x)),
-                    Ok(_) => Err(site.error(i, format!("`{v}` is not a finite number"))),
-                    Err(_) => Err(site.error(i, format!("`{v}` is not a number"))),
-                }
-            })
-            .collect();
+        return each_text(array, site, &|i, v| match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            Ok(_) => Err(site.error(i, format!("`{v}` is not a finite number"))),
+            Err(_) => Err(site.error(i, format!("`{v}` is not a number"))),
+        });
     }
-    let numbers = cast(array, &DataType::Float64, site)?;
-    let numbers = numbers.as_any().downcast_ref::<Float64Array>().ok_or_else(|| Error::Schema(format!("{}: column `{}`: not numeric", site.source_name, site.column)))?;
-    (0..numbers.len())
-        .map(|i| match numbers.is_null(i) {
-            true => Ok(None),
-            false if numbers.value(i).is_finite() => Ok(Some(numbers.value(i))),
-            false => Err(site.error(i, format!("`{}` is not a finite number", numbers.value(i)))),
-        })
-        .collect()
+    each_number(array, site, &|i, v| if v.is_finite() { Ok(v) } else { Err(site.error(i, format!("`{v}` is not a finite number"))) })
 }
 
 #[cfg(feature = "columnar")]

@@ -575,12 +575,7 @@ pub fn reproduce_aimfair(dataset: &Dataset, p: &AimFairStudyParams, command: &st
 /// running every seed gives.
 pub fn assemble_aimfair(p: &AimFairStudyParams, cells: &[AimFairSeedCell], command: &str) -> Result<AimFairReport> {
     p.check()?;
-    let mut cells: Vec<&AimFairSeedCell> = cells.iter().collect();
-    cells.sort_by_key(|c| c.seed);
-    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
-    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
-        return Err(Error::Schema(format!("the AIM-Fair study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
-    }
+    let cells = crate::studies::shard::cells_by_seed("AIM-Fair", cells, |c| c.seed, p.seeds)?;
     let n_methods = AIMFAIR_METHODS.len() + AIMFAIR_REFERENCES.len();
     let first = cells[0];
     if let Some(c) = cells.iter().find(|c| c.scores.len() != n_methods || c.dataset != first.dataset || c.s_values != first.s_values || c.tensors.len() != first.tensors.len()) {

@@ -752,12 +752,7 @@ pub fn reproduce_aimfair_images(
 /// every seed writes it (`seconds`: the cells' sum).
 pub fn assemble_aimfair_images(p: &AimFairImageStudyParams, cells: &[AimFairImageSeedCell], command: &str) -> Result<AimFairImageReport> {
     p.check()?;
-    let mut cells: Vec<&AimFairImageSeedCell> = cells.iter().collect();
-    cells.sort_by_key(|c| c.seed);
-    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
-    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
-        return Err(Error::Schema(format!("the AIM-Fair image study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
-    }
+    let cells = crate::studies::shard::cells_by_seed("AIM-Fair image", cells, |c| c.seed, p.seeds)?;
     let k_values = p.k_values();
     let first = cells[0];
     if let Some(c) = cells.iter().find(|c| c.scores.len() != AIMFAIR_IMAGE_STRATEGIES.len() || c.sweep.len() != k_values.len() || c.context != first.context || c.n_tensors != first.n_tensors) {

@@ -430,12 +430,7 @@ pub fn reproduce_distillation(
 /// as one process running them all (`seconds`: the cells' sum).
 pub fn assemble_distillation(p: &DistillationStudyParams, cells: &[DistillationSeedCell], command: &str) -> Result<DistillationReport> {
     p.check()?;
-    let mut cells: Vec<&DistillationSeedCell> = cells.iter().collect();
-    cells.sort_by_key(|c| c.seed);
-    let seeds: Vec<usize> = cells.iter().map(|c| c.seed).collect();
-    if seeds != (0..p.seeds).collect::<Vec<_>>() {
-        return Err(Error::Schema(format!("the distillation study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
-    }
+    let cells = crate::studies::shard::cells_by_seed("distillation", cells, |c| c.seed as u64, p.seeds)?;
     let names = model_names(p);
     if let Some(c) = cells.iter().find(|c| c.scores.len() != names.len()) {
         return Err(Error::Schema(format!("the cell of seed {} has {} models, the configuration {}", c.seed, c.scores.len(), names.len())));

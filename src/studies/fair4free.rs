@@ -504,12 +504,7 @@ pub fn reproduce_fair4free(
 /// running them all would write it: the same numbers bit for bit (`seconds` is the cells' sum).
 pub fn assemble_fair4free(p: &Fair4FreeStudyParams, cells: &[Fair4FreeSeedCell], command: &str) -> Result<Fair4FreeReport> {
     check_fair4free_study(p)?;
-    let mut cells: Vec<&Fair4FreeSeedCell> = cells.iter().collect();
-    cells.sort_by_key(|c| c.seed);
-    let seeds: Vec<u64> = cells.iter().map(|c| c.seed).collect();
-    if seeds != (0..p.seeds as u64).collect::<Vec<_>>() {
-        return Err(Error::Schema(format!("the Fair4Free study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
-    }
+    let cells = crate::studies::shard::cells_by_seed("Fair4Free", cells, |c| c.seed, p.seeds)?;
     if let Some(c) = cells.iter().find(|c| c.sweep.len() != p.sweep.len() || c.dataset != cells[0].dataset) {
         return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration (its dataset or sweep differs)", c.seed)));
     }

@@ -399,12 +399,7 @@ pub fn reproduce_fair4free_images(p: &Fair4FreeImageStudyParams, command: &str, 
 /// every seed writes it (`seconds`: the cells' sum).
 pub fn assemble_fair4free_images(p: &Fair4FreeImageStudyParams, cells: &[Fair4FreeImageSeedCell], command: &str) -> Result<Fair4FreeImageReport> {
     p.check()?;
-    let mut cells: Vec<&Fair4FreeImageSeedCell> = cells.iter().collect();
-    cells.sort_by_key(|c| c.seed);
-    let seeds: Vec<usize> = cells.iter().map(|c| c.seed).collect();
-    if seeds != (0..p.seeds).collect::<Vec<_>>() {
-        return Err(Error::Schema(format!("the Fair4Free image study needs the cells of seeds 0..{}, one each; got seeds {seeds:?}", p.seeds)));
-    }
+    let cells = crate::studies::shard::cells_by_seed("Fair4Free image", cells, |c| c.seed as u64, p.seeds)?;
     if let Some(c) = cells.iter().find(|c| c.scores.len() != IMAGE_METHODS.len() || c.context != cells[0].context) {
         return Err(Error::Schema(format!("the cell of seed {} belongs to another configuration", c.seed)));
     }

@@ -186,6 +186,21 @@ pub fn merge_cells<T: DeserializeOwned + PartialEq>(dirs: &[PathBuf], kind: &str
     Ok((params, found.into_values().map(|(_, r)| r).collect()))
 }
 
+/// `cells` sorted by their seed, which must be `0..seeds`, each once (the input of a study's
+/// `assemble_*`); `study` names the study in the error.
+pub fn cells_by_seed<'a, C>(study: &str, cells: &'a [C], seed: fn(&C) -> u64, seeds: usize) -> Result<Vec<&'a C>> {
+    let mut sorted: Vec<&C> = cells.iter().collect();
+    sorted.sort_by_key(|c| seed(c));
+    let got: Vec<u64> = sorted.iter().map(|c| seed(c)).collect();
+    if got != (0..seeds as u64).collect::<Vec<_>>() {
+        return Err(Error::Schema(format!("the {study} study needs the cells of seeds 0..{seeds}, one each; got seeds {got:?}")));
+    }
+    if sorted.is_empty() {
+        return Err(Error::invalid("seeds", 0, "run at least one seed"));
+    }
+    Ok(sorted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,7 +159,7 @@ impl CountsTable {
                     group[c] = cell_text(g, i).ok_or_else(|| site(c).error(i, "is empty in a counts table".into()))?;
                 }
                 let null = |c: usize| site(c).error(i, "is empty in a counts table".into());
-                builder.add(&group, y_true[i].ok_or_else(|| null(k))?, y_pred[i].ok_or_else(|| null(k + 1))?, count[i].ok_or_else(|| null(k + 2))?);
+                builder.add(&group, y_true[i].ok_or_else(|| null(k))?, y_pred[i].ok_or_else(|| null(k + 1))?, count[i].ok_or_else(|| null(k + 2))?)?;
             }
             Ok(())
         })?;
@@ -202,7 +202,7 @@ impl CountsTable {
                     }
                 }
                 match (truth[i], pred[i]) {
-                    (Some(t), Some(p)) => builder.add(&group, t, p, 1),
+                    (Some(t), Some(p)) => builder.add(&group, t, p, 1)?,
                     _ if missing == MissingPolicy::Drop => dropped += 1,
                     (None, _) => return Err(site(k).error(i, "is empty and the missing-value policy is `fail`".into())),
                     _ => return Err(site(k + 1).error(i, "is empty and the missing-value policy is `fail`".into())),
@@ -222,16 +222,20 @@ impl CountsTable {
         let mut tables = tables.into_iter();
         let first = tables.next().ok_or_else(|| Error::Empty { what: "no counts table to merge".into() })?;
         let mut builder = CountsBuilder::new(first.sensitive.clone());
-        let mut add = |t: &CountsTable, order: &[usize]| {
+        let mut add = |t: &CountsTable, order: &[usize]| -> Result<()> {
             let mut group: Vec<&str> = vec![""; order.len()];
             for r in &t.rows {
+                if r.group.len() != t.sensitive.len() {
+                    return Err(Error::LengthMismatch { what: "group values against sensitive columns".into(), expected: t.sensitive.len(), got: r.group.len() });
+                }
                 for (c, &j) in order.iter().enumerate() {
                     group[c] = &r.group[j];
                 }
-                builder.add(&group, r.y_true, r.y_pred, r.count);
+                builder.add(&group, r.y_true, r.y_pred, r.count)?;
             }
+            Ok(())
         };
-        add(&first, &(0..first.sensitive.len()).collect::<Vec<_>>());
+        add(&first, &(0..first.sensitive.len()).collect::<Vec<_>>())?;
         for t in tables {
             let mut a = t.sensitive.clone();
             let mut b = first.sensitive.clone();
@@ -245,7 +249,7 @@ impl CountsTable {
                 )));
             }
             let order: Vec<usize> = first.sensitive.iter().map(|n| t.sensitive.iter().position(|m| m == n).unwrap_or(0)).collect();
-            add(&t, &order);
+            add(&t, &order)?;
         }
         Ok(builder.finish())
     }
@@ -389,8 +393,15 @@ impl CountsBuilder {
     }
 
     /// Adds `count` rows of the group `group` (one value per sensitive column) with labels
-    /// `y_true` and `y_pred` (0 or 1).
-    pub fn add(&mut self, group: &[&str], y_true: u8, y_pred: u8, count: u64) {
+    /// `y_true` and `y_pred` (0 or 1; anything else is an error, as is a group of the wrong
+    /// length).
+    pub fn add(&mut self, group: &[&str], y_true: u8, y_pred: u8, count: u64) -> Result<()> {
+        if group.len() != self.sensitive.len() {
+            return Err(Error::LengthMismatch { what: "group values against sensitive columns".into(), expected: self.sensitive.len(), got: group.len() });
+        }
+        if y_true > 1 || y_pred > 1 {
+            return Err(Error::NotBinary { what: "y_true / y_pred of a count".into(), index: 0, value: format!("{y_true} / {y_pred}") });
+        }
         self.key.clear();
         for (c, v) in group.iter().enumerate() {
             let id = match self.ids[c].get(*v) {
@@ -412,7 +423,8 @@ impl CountsBuilder {
                 self.cells.len() - 1
             }
         };
-        self.cells[at].1[usize::from(y_true.min(1)) * 2 + usize::from(y_pred.min(1))] += count;
+        self.cells[at].1[usize::from(y_true) * 2 + usize::from(y_pred)] += count;
+        Ok(())
     }
 
     /// The table, groups in sorted order of their values (the row audit's order), zero
@@ -481,5 +493,11 @@ mod tests {
         assert!(err.contains("y_pred"), "{err}");
         let err = CountsTable::parse_csv(b"sex,y_true,y_pred,count\nF,1,0,3\nF,0,0,2\n", "c.csv", &[]).unwrap().audit(&AuditParams::default().n_boot(0)).unwrap_err().to_string();
         assert!(err.contains("single group"), "{err}");
+        // A table built by hand with a bad label or a short group is refused, not clamped.
+        let mut b = CountsBuilder::new(vec!["sex".into()]);
+        assert!(b.add(&["F"], 2, 0, 1).unwrap_err().to_string().contains("2 / 0"));
+        assert!(b.add(&["F", "x"], 1, 0, 1).is_err());
+        let short = CountsTable { sensitive: vec!["sex".into(), "race".into()], rows: vec![CountRow { group: vec!["F".into()], y_true: 1, y_pred: 0, count: 1 }] };
+        assert!(CountsTable::merge(vec![short]).is_err());
     }
 }

@@ -163,6 +163,24 @@ fn a_tiny_study_produces_every_row_with_finite_values_and_a_seed_reproduces_it()
         assert!(json.get(key).is_some(), "{key}");
     }
     assert!(json["selected_tensors"][0]["delta_domain"].is_f64());
+    // Conclusions from the numbers: AIM-Fair against full fine-tuning and the biased model, paired
+    // over the 2 seeds (an interval each).
+    assert!(r.conclusions.iter().any(|c| c.starts_with("aim-fair minus full-finetune") && c.contains("95 % interval")), "{:?}", r.conclusions);
+    // A curve per trained model: the generator's loss terms, and the classifiers' cross-entropy
+    // and validation accuracy over as many epochs as each stage trained, over 2 seeds.
+    let models: Vec<&str> = r.training.iter().filter(|c| c.term == "cross-entropy").map(|c| c.model.as_str()).collect();
+    assert_eq!(models, ["erm-real", "synthetic-only", "real+synthetic", "full-finetune", "random-mask", "aim-fair", "erm-unbiased-real"]);
+    assert!(r.training.iter().any(|c| c.model == "generator (Fair4Free)" && c.term == "teacher KL"));
+    for c in &r.training {
+        assert_eq!(c.seeds, 2, "{c:?}");
+        assert!(c.std.iter().all(|s| s.is_some_and(|s| s >= 0.0)), "{c:?}");
+        if c.term == "validation accuracy" {
+            assert!(c.mean.iter().all(|a| (0.0..=1.0).contains(a)), "{c:?}");
+        }
+    }
+    let epochs = |m: &str| r.training.iter().find(|c| c.model == m).map(|c| c.mean.len());
+    assert_eq!((epochs("erm-real"), epochs("aim-fair")), (Some(2), Some(2)));
+    assert!(json["training"].is_array() && json["conclusions"].is_array());
     assert!(r.to_html().contains("<svg"));
     assert!(r.to_markdown().contains("aim-fair"));
     let again = reproduce_aimfair(&adult, &p, "test", &mut |_| {}).unwrap();

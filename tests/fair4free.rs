@@ -59,6 +59,16 @@ fn losses_fall_and_a_seed_reproduces_the_same_rows() {
     assert!(teacher.last().unwrap() < &(teacher[0] * 0.9), "reconstruction {teacher:?}");
     let student: Vec<f64> = m1.log.iter().filter(|e| e.stage == "student").map(|e| e.loss).collect();
     assert!(student.last().unwrap() < &student[0], "student {student:?}");
+    // The training curve carries every loss term of every stage, one value per epoch.
+    let curve = m1.training_curve("fair4free", 9);
+    let terms: Vec<(&str, usize)> = curve.terms.iter().map(|t| (t.name.as_str(), t.values.len())).collect();
+    let mut expected = vec![("teacher reconstruction NLL", 10), ("teacher KL", 10), ("teacher penalty", 10)];
+    if p.label_weight > 0.0 {
+        expected.push(("teacher label cross-entropy", 10));
+    }
+    expected.extend([("held-out dCor² (μ, s)", 10), ("student MMD²", p.student_epochs), ("head cross-entropy", p.head_epochs)]);
+    assert_eq!(terms, expected);
+    assert_eq!(curve.term("teacher reconstruction NLL").unwrap(), teacher.as_slice());
     let m2 = Fair4Free::fit(&p, &t, &mut |_| {}).unwrap();
     let g1 = m1.generate(300, 4, LatentSource::Student).unwrap();
     let g2 = m2.generate(300, 4, LatentSource::Student).unwrap();

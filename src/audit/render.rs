@@ -170,15 +170,7 @@ impl Render for AuditReport {
             }
             tables.push(ind);
         }
-        let conclusions = self.conclusions();
-        if !conclusions.is_empty() {
-            let mut c = ReportTable::new("Conclusions (computed from these numbers)", ["#", "conclusion"]);
-            for (i, line) in conclusions.into_iter().enumerate() {
-                c.row([(i + 1).to_string(), line]);
-            }
-            c.align[1] = crate::report::Align::Left;
-            tables.push(c);
-        }
+        tables.extend(ReportTable::conclusions(&self.conclusions()));
         tables
     }
 

@@ -195,7 +195,8 @@ pub struct LineSeries {
 
 /// A line chart 720 px wide with its legend in its own column right of the plot; the x axis spans
 /// the points, the y axis runs from 0 to 1 when every value is at most 1 (rates), else to just
-/// above the largest value. Text of at least 12 px, Okabe and Ito's palette. Series with no points
+/// above the largest value; it starts at 0, or just below the smallest value when one is negative
+/// (a log-likelihood). Text of at least 12 px, Okabe and Ito's palette. Series with no points
 /// are left out. Under the title, `caption`: one line saying what to read from the chart.
 pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
     let pts: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
@@ -208,8 +209,14 @@ pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, seri
         .flat_map(|s| s.points.iter().zip(s.y_err.iter().chain(std::iter::repeat(&None))).map(|(p, e)| e.map_or(p.1, |(_, hi)| hi.max(p.1))))
         .filter(|v| v.is_finite())
         .fold(0f64, f64::max);
+    let y_min = series
+        .iter()
+        .flat_map(|s| s.points.iter().zip(s.y_err.iter().chain(std::iter::repeat(&None))).map(|(p, e)| e.map_or(p.1, |(lo, _)| lo.min(p.1))))
+        .filter(|v| v.is_finite())
+        .fold(0f64, f64::min);
     let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
-    let y_top = if y_max > 1.0 { y_max * 1.05 } else { 1.0 };
+    let y_top = if y_max > 1.0 { y_max * 1.05 } else if y_max <= 0.0 && y_min < 0.0 { 0.0 } else { 1.0 };
+    let y_bottom = if y_min < 0.0 { y_min - 0.05 * (y_top - y_min) } else { 0.0 };
     let mut svg = String::new();
     {
         let width = 720 + LEGEND_WIDTH;
@@ -223,7 +230,7 @@ pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, seri
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(64)
-            .build_cartesian_2d((x_min - pad)..(x_max + pad), 0f64..y_top)
+            .build_cartesian_2d((x_min - pad)..(x_max + pad), y_bottom..y_top)
             .map_err(map)?;
         draw_axes(&mut chart, x_label, y_label)?;
         let mut entries = Vec::new();

@@ -40,6 +40,20 @@ impl ReportTable {
         self
     }
 
+    /// The numbered conclusions of a report (computed from its numbers), the text left-aligned;
+    /// `None` when there are none.
+    pub fn conclusions(lines: &[String]) -> Option<ReportTable> {
+        if lines.is_empty() {
+            return None;
+        }
+        let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
+        for (i, line) in lines.iter().enumerate() {
+            c.row([(i + 1).to_string(), line.clone()]);
+        }
+        c.align[1] = Align::Left;
+        Some(c)
+    }
+
     pub fn note(&mut self, note: impl Into<String>) -> &mut Self {
         self.notes.push(note.into());
         self

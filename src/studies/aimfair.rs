@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{AuditParams, FairnessAudit, Value};
 use crate::data::{cell_counts, draw_cells, stratified_split, CellCount, Dataset, Encoder, Table};
 use crate::error::{Error, Result};
-use crate::methods::aimfair::{AimFair, AimFairParams, Classifier, Examples, TensorScore};
+use crate::methods::aimfair::{AimFair, AimFairParams, Classifier, Examples, TensorScore, TrainLog};
+use crate::report::{curves_conclusion, summarise_curves, CurveSummary, TrainingCurve};
+use crate::studies::paired::describe_paired;
 use crate::methods::fair4free::{Fair4Free, Fair4FreeParams, GroupSampling, LatentSource};
 use crate::studies::fair4free::Stat;
 
@@ -227,6 +229,13 @@ pub struct AimFairReport {
     pub paper: PaperContext,
     pub params: AimFairStudyParams,
     pub notes: Vec<String>,
+    /// Computed from the numbers: AIM-Fair against full fine-tuning and the biased model, paired
+    /// over seeds, and what the training curves did.
+    #[serde(default)]
+    pub conclusions: Vec<String>,
+    /// Every loss term of every trained model per epoch, mean and std over seeds.
+    #[serde(default)]
+    pub training: Vec<CurveSummary>,
 }
 
 /// (y, s) cell counts of `fractions` × `total` rows (largest remainders, ties to the first
@@ -482,6 +491,9 @@ pub struct AimFairSeedCell {
     /// The sets' (y, s) cells; seed 0's are the report's.
     pub sets: Vec<SetSummary>,
     pub seconds: f64,
+    /// The training curves of this seed's models.
+    #[serde(default)]
+    pub curves: Vec<TrainingCurve>,
 }
 
 /// Trains and scores one seed (its D_R, generator, synthetic sets, classifiers and mask).
@@ -498,6 +510,7 @@ pub fn aimfair_seed(d: &AimFairData, p: &AimFairStudyParams, seed: u64, observe:
         Error::invalid("real_rows", p.real_rows, format!("the training rows cannot fill D_R's cells: {e}"))
     })?;
     let generator = Fair4Free::fit(&p.generator.clone().seed(seed), &dataset.train, &mut |e| observe(&format!("generator: {}", e.stage)))?;
+    let mut curves = vec![generator.training_curve("generator (Fair4Free)", seed)];
     let s1_t = synthetic_set(&generator, &biased_cells, column, p, 1000 + seed)?;
     let s2_t = synthetic_set(&generator, &balanced_cells, column, p, 2000 + seed)?;
     let set_summaries = vec![
@@ -514,14 +527,18 @@ pub fn aimfair_seed(d: &AimFairData, p: &AimFairStudyParams, seed: u64, observe:
     let s2 = Examples::from_table(&d.encoder, &s2_t)?;
     let mut obs = |l: &crate::methods::aimfair::TrainLog| observe(&l.stage);
 
-    let (erm, _) = AimFair::train_from_scratch(&mp, "erm-real", &real, val, &mut obs)?;
+    let (erm, log) = AimFair::train_from_scratch(&mp, "erm-real", &real, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "erm-real", seed));
     let n_tensors = erm.tensor_names().len();
     scores[0].push(&erm, &sets, column, n_tensors)?;
-    let (synth_only, _) = AimFair::train_from_scratch(&mp, "synthetic-only", &s2, val, &mut obs)?;
+    let (synth_only, log) = AimFair::train_from_scratch(&mp, "synthetic-only", &s2, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "synthetic-only", seed));
     scores[1].push(&synth_only, &sets, column, n_tensors)?;
-    let (both, _) = AimFair::train_from_scratch(&mp, "real+synthetic", &real.concat(&s2)?, val, &mut obs)?;
+    let (both, log) = AimFair::train_from_scratch(&mp, "real+synthetic", &real.concat(&s2)?, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "real+synthetic", seed));
     scores[2].push(&both, &sets, column, n_tensors)?;
-    let (full, _) = AimFair::fine_tune(&mp, "full-finetune", &erm, &vec![true; n_tensors], &s2, val, &mut obs)?;
+    let (full, log) = AimFair::fine_tune(&mp, "full-finetune", &erm, &vec![true; n_tensors], &s2, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "full-finetune", seed));
     scores[3].push(&full, &sets, column, n_tensors)?;
 
     let tensors = AimFair::mask(&mp, &erm, &real, &s1, &s2)?;
@@ -537,16 +554,19 @@ pub fn aimfair_seed(d: &AimFairData, p: &AimFairStudyParams, seed: u64, observe:
     for &i in &order[..n_selected] {
         random[i] = true;
     }
-    let (rand_tuned, _) = AimFair::fine_tune(&mp, "random-mask", &erm, &random, &s2, val, &mut obs)?;
+    let (rand_tuned, log) = AimFair::fine_tune(&mp, "random-mask", &erm, &random, &s2, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "random-mask", seed));
     scores[4].push(&rand_tuned, &sets, column, n_selected)?;
-    let (aim, _) = AimFair::fine_tune(&mp, "aim-fair", &erm, &mask, &s2, val, &mut obs)?;
+    let (aim, log) = AimFair::fine_tune(&mp, "aim-fair", &erm, &mask, &s2, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "aim-fair", seed));
     scores[5].push(&aim, &sets, column, n_selected)?;
 
     let mut rows: Vec<usize> = (0..dataset.train.n_rows()).collect();
     rows.shuffle(&mut ChaCha8Rng::seed_from_u64(4000 + seed));
     rows.truncate(p.real_rows);
     let natural = Examples::from_table(&d.encoder, &dataset.train.select_rows(&rows))?;
-    let (unbiased, _) = AimFair::train_from_scratch(&mp, "erm-unbiased-real", &natural, val, &mut obs)?;
+    let (unbiased, log) = AimFair::train_from_scratch(&mp, "erm-unbiased-real", &natural, val, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "erm-unbiased-real", seed));
     scores[6].push(&unbiased, &sets, column, n_tensors)?;
     let majority = (2 * dataset.train.label().iter().filter(|&&y| y == 1).count() >= dataset.train.n_rows()) as u8;
     scores[7].push_predictions(&vec![majority; test.len()], &vec![majority; balanced.len()], &sets, column, 0)?;
@@ -560,6 +580,7 @@ pub fn aimfair_seed(d: &AimFairData, p: &AimFairStudyParams, seed: u64, observe:
         tensors,
         sets: set_summaries,
         seconds: start.elapsed().as_secs_f64(),
+        curves,
     })
 }
 
@@ -615,7 +636,23 @@ pub fn assemble_aimfair(p: &AimFairStudyParams, cells: &[AimFairSeedCell], comma
         "Metrics ×100 as the authors' Fairness_Metrics.py (EO = mean of the TPR and FPR gaps, fairlearn's EO difference with agg = mean); mean ± population std over seeds of each seed's value; the column `WST of mean cells` is the paper's aggregation (the lowest of the seed-averaged cell accuracies).".into(),
         "Differences from the paper: tabular Adult instead of CelebA/UTKFace faces, a VAE instead of Stable Diffusion 2.1 with GPT-4 prompts, an 8-tensor MLP instead of ResNet-18 (62 tensors), Adam instead of SGD, fewer rows and seeds (2 CPU cores). The mask is therefore coarse: with 8 tensors and k = 7 it freezes one or two tensors.".into(),
     ];
+    let per_seed = |method: &str, f: fn(&SeedScore) -> &Value| -> Vec<Option<f64>> {
+        let i = AIMFAIR_METHODS.iter().position(|m| *m == method).unwrap_or(0);
+        cells.iter().map(|c| f(&c.scores[i]).get().map(|v| 100.0 * v)).collect()
+    };
+    let mut conclusions = Vec::new();
+    for other in ["full-finetune", "erm-real"] {
+        let parts: Vec<String> = [("EO", (|s: &SeedScore| &s.eo) as fn(&SeedScore) -> &Value, true), ("ACC", |s| &s.accuracy, false), ("WST", |s| &s.wst, false)]
+            .into_iter()
+            .map(|(name, f, lower)| format!("{name} {}", describe_paired(&per_seed("aim-fair", f), &per_seed(other, f), 2, lower).unwrap_or_else(|| "undefined in a seed".into())))
+            .collect();
+        conclusions.push(format!("aim-fair minus {other} (×100, paired over {}): {}.", Stat::seeds_phrase(p.seeds), parts.join("; ")));
+    }
+    let training = summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>());
+    conclusions.extend(curves_conclusion(&training));
     Ok(AimFairReport {
+        conclusions,
+        training,
         command: command.to_string(),
         dataset: first.dataset.clone(),
         sensitive: column,

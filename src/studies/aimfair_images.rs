@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::methods::aimfair::{default_top_k, score_tensors, ResNetClassifier, SgdSchedule, TensorScore, TrainLog};
 use crate::methods::fair4free::{Fair4FreeImage, Fair4FreeImageParams, ImageMix, LatentSource};
 use crate::nn::ResNetConfig;
+use crate::report::{summarise_curves, CurveSummary, TrainingCurve};
 use crate::studies::aimfair::{cells_counts, ranked, AimFairRow, PaperContext, Scores, SeedScore, SelectedTensor, SetSummary};
 use crate::studies::fair4free::Stat;
 use crate::studies::paired::{paired_interval, paired_verdict};
@@ -279,6 +280,9 @@ pub struct AimFairImageReport {
     pub notes: Vec<String>,
     pub params: AimFairImageStudyParams,
     pub seconds: f64,
+    /// Every loss term of every trained model per epoch, mean and std over seeds.
+    #[serde(default)]
+    pub training: Vec<CurveSummary>,
 }
 
 impl AimFairImageReport {
@@ -577,6 +581,10 @@ pub struct AimFairImageSeedCell {
     pub n_tensors: usize,
     pub n_parameters: usize,
     pub seconds: f64,
+    /// The training curves of this seed's models (a pre-trained model read from a cache that
+    /// predates the curves has an empty one).
+    #[serde(default)]
+    pub curves: Vec<TrainingCurve>,
 }
 
 /// Trains and scores one seed (generator, pre-trained model, every strategy, the k sweep), with
@@ -632,21 +640,35 @@ pub fn aimfair_images_seed(
         ];
     }
     let mut obs = |l: &TrainLog| observe(&l.stage, l);
+    let mut curves = vec![generator.training_curve("generator (Fair4Free)", seed)];
 
-    // The pre-trained biased model.
+    // The pre-trained biased model, its training log kept beside it in the cache.
     let erm_path = cache_path(cache, "aimfair-erm", &(&p.resnet, &p.pretrain), &[&sets.real, &sets.validation], seed)?;
-    let erm = match erm_path.as_deref().filter(|d| d.join("classifier.json").exists()) {
-        Some(dir) => ResNetClassifier::load(dir)?,
+    let (erm, erm_log) = match erm_path.as_deref().filter(|d| d.join("classifier.json").exists()) {
+        Some(dir) => {
+            let log_file = dir.join("training.json");
+            let log: Option<Vec<TrainLog>> = match std::fs::read(&log_file) {
+                Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| Error::Schema(format!("{}: {e}", log_file.display())))?),
+                Err(_) => None,
+            };
+            (ResNetClassifier::load(dir)?, log)
+        }
         None => {
             let mut m = ResNetClassifier::new(&p.resnet, seed)?;
             let all = vec![true; m.tensor_sizes().len()];
-            m.train("erm-real", &sets.real, &sets.validation, &all, &p.pretrain, seed, &mut obs)?;
+            let log = m.train("erm-real", &sets.real, &sets.validation, &all, &p.pretrain, seed, &mut obs)?;
             if let Some(dir) = &erm_path {
                 m.save(dir)?;
+                crate::atomic::write_atomic(&dir.join("training.json"), &serde_json::to_vec(&log)?)?;
             }
-            m
+            (m, Some(log))
         }
     };
+    match &erm_log {
+        Some(log) => curves.push(TrainLog::curve(log, "erm-real (pre-training)", seed)),
+        // A cache entry from before the curves: the curve stays empty, and the report says so.
+        None => curves.push(TrainingCurve::new("erm-real (pre-training)", seed)),
+    }
     let sizes = erm.tensor_sizes();
     let parts = erm.tensor_parts();
     let n_tensors = sizes.len();
@@ -655,9 +677,10 @@ pub fn aimfair_images_seed(
     let erm_syn = erm.accuracy(&d_s2)?;
     let erm_val = erm.accuracy(&sets.validation)?;
 
-    let tune = |name: &str, mask: &[bool], obs: &mut dyn FnMut(&TrainLog)| -> Result<ResNetClassifier> {
+    let tune = |name: &str, mask: &[bool], obs: &mut dyn FnMut(&TrainLog), curves: &mut Vec<TrainingCurve>| -> Result<ResNetClassifier> {
         let mut m = erm.clone();
-        m.train(name, &d_s2, &sets.validation, mask, &p.finetune, seed.wrapping_add(1), obs)?;
+        let log = m.train(name, &d_s2, &sets.validation, mask, &p.finetune, seed.wrapping_add(1), obs)?;
+        curves.push(TrainLog::curve(&log, name, seed));
         Ok(m)
     };
     let all = vec![true; n_tensors];
@@ -669,7 +692,7 @@ pub fn aimfair_images_seed(
         ("freeze-stage2", parts.iter().map(|&q| q != 2).collect()),
     ];
     for (name, mask) in &fixed {
-        let m = tune(name, mask, &mut obs)?;
+        let m = tune(name, mask, &mut obs, &mut curves)?;
         eval.score(&m, &mut scores[idx(name)], mask.iter().filter(|&&x| x).count())?;
     }
 
@@ -688,7 +711,7 @@ pub fn aimfair_images_seed(
         if n_sel == 0 {
             return Err(Error::invalid("top_k", k, "the k smallest Δ1 and the k largest Δ2 share no tensor; raise k"));
         }
-        let m = tune(&format!("aim-fair k={k}"), &mask, &mut obs)?;
+        let m = tune(&format!("aim-fair k={k}"), &mask, &mut obs, &mut curves)?;
         eval.score(&m, &mut sweep_scores[ki], n_sel)?;
         if k == p.top_k {
             eval.score(&m, &mut scores[idx("aim-fair")], n_sel)?;
@@ -704,17 +727,19 @@ pub fn aimfair_images_seed(
     for &i in &order[..n_sel] {
         random[i] = true;
     }
-    let m = tune("random-mask", &random, &mut obs)?;
+    let m = tune("random-mask", &random, &mut obs, &mut curves)?;
     eval.score(&m, &mut scores[idx("random-mask")], n_sel)?;
 
     // Trained from scratch on synthetic images, and on real and synthetic mixed 1:1.
     let all_mask = vec![true; n_tensors];
     let mut synth = ResNetClassifier::new(&p.resnet, seed)?;
-    synth.train("synthetic-only", &d_s2, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    let log = synth.train("synthetic-only", &d_s2, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "synthetic-only", seed));
     eval.score(&synth, &mut scores[idx("synthetic-only")], n_tensors)?;
     let mixed = concat(&sets.real, &d_s2)?;
     let mut both = ResNetClassifier::new(&p.resnet, seed)?;
-    both.train("real+synthetic", &mixed, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    let log = both.train("real+synthetic", &mixed, &sets.validation, &all_mask, &p.pretrain, seed, &mut obs)?;
+    curves.push(TrainLog::curve(&log, "real+synthetic", seed));
     eval.score(&both, &mut scores[idx("real+synthetic")], n_tensors)?;
     let one = |s: &Scores| s.seed(0).ok_or_else(|| Error::Schema("a strategy recorded no score".into()));
     Ok(AimFairImageSeedCell {
@@ -729,6 +754,7 @@ pub fn aimfair_images_seed(
         n_tensors,
         n_parameters,
         seconds: start.elapsed().as_secs_f64(),
+        curves,
     })
 }
 
@@ -851,7 +877,15 @@ pub fn assemble_aimfair_images(p: &AimFairImageStudyParams, cells: &[AimFairImag
         notes,
         params: p.clone(),
         seconds: cells.iter().map(|c| c.seconds).sum(),
+        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
     };
+    let no_log: Vec<String> = cells.iter().filter(|c| c.curves.iter().any(|k| k.terms.is_empty())).map(|c| c.seed.to_string()).collect();
+    if !no_log.is_empty() {
+        report.notes.push(format!(
+            "Training curves: the pre-trained model of seed(s) {} came from a cache entry written before training logs were kept, so its pre-training curve is missing (`--no-cache` retrains it).",
+            no_log.join(", ")
+        ));
+    }
     report.conclusions = conclusions(&report);
     Ok(report)
 }
@@ -1002,6 +1036,7 @@ fn conclusions(r: &AimFairImageReport) -> Vec<String> {
     if r.params.seeds == 1 {
         out.push("One seed: no interval; every difference above is an indication only.".into());
     }
+    out.extend(crate::report::curves_conclusion(&r.training));
     out
 }
 

@@ -2,7 +2,7 @@
 //! k sweep, the tensors' Δ1 and Δ2, the data sets, computed conclusions, and three charts (EO
 //! against ACC per strategy, the k sweep, Δ1 against Δ2 with the selection marked).
 
-use crate::report::{scatter_chart, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::report::{curves_charts, curves_table, scatter_chart, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::aimfair_images::AimFairImageReport;
 use crate::studies::fair4free::Stat;
 
@@ -35,11 +35,7 @@ impl Render for AimFairImageReport {
             t.note(n.clone());
         }
 
-        let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
-        for (i, s) in self.conclusions.iter().enumerate() {
-            c.row([(i + 1).to_string(), s.clone()]);
-        }
-        c.align[1] = crate::report::Align::Left;
+        let c = ReportTable::conclusions(&self.conclusions);
 
         let mut d = ReportTable::new("Paired differences over seeds (×100; same seeds, same pre-trained model)", ["comparison", "metric", "difference", "95 % interval", "verdict"]);
         for p in &self.paired {
@@ -78,7 +74,9 @@ impl Render for AimFairImageReport {
             s.row(row);
         }
         s.note(format!("{:.0} s on this machine ({}).", self.seconds, crate::device::device_name()));
-        vec![t, c, d, k, m, s]
+        let mut tables: Vec<ReportTable> = std::iter::once(t).chain(c).chain([d, k, m, s]).collect();
+        tables.extend(curves_table(&self.training));
+        tables
     }
 
     fn svg(&self) -> Option<String> {
@@ -158,6 +156,7 @@ impl AimFairImageReport {
         ) {
             out.push(("deltas".to_string(), svg));
         }
+        out.extend(curves_charts(&self.training, &self.dataset));
         out
     }
 }

@@ -3,7 +3,7 @@
 //! ACC per strategy, the constant predictor and the model trained on unbiased real rows as
 //! reference points).
 
-use crate::report::{scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::report::{curves_charts, curves_table, scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::aimfair::AimFairReport;
 use crate::studies::fair4free::Stat;
 
@@ -57,7 +57,11 @@ impl Render for AimFairReport {
             row.extend(s.cells.iter().map(|c| c.to_string()));
             d.row(row);
         }
-        vec![t, m, d]
+        let mut tables = vec![t];
+        tables.extend(ReportTable::conclusions(&self.conclusions));
+        tables.extend([m, d]);
+        tables.extend(curves_table(&self.training));
+        tables
     }
 
     fn svg(&self) -> Option<String> {
@@ -82,7 +86,8 @@ impl Render for AimFairReport {
             &[series("ACC", |r| &r.accuracy), series("WST", |r| &r.wst)],
         )
         .ok();
-        let out: String = bars.into_iter().chain(self.tradeoff_svg()).collect();
+        let curves = curves_charts(&self.training, &format!("{} / {}", self.dataset, self.sensitive)).into_iter().map(|(_, svg)| svg);
+        let out: String = bars.into_iter().chain(self.tradeoff_svg()).chain(curves).collect();
         (!out.is_empty()).then_some(out)
     }
 }

@@ -12,7 +12,8 @@ use crate::audit::{multiclass_fairness, pairwise_lipschitz, UndefinedPolicy, Val
 use crate::data::{Trifeature, TrifeatureParams};
 use crate::device::seeded_device;
 use crate::error::{Error, Result};
-use crate::methods::distill::{fit_classifier, predict_logits, predict_probabilities, DistillParams, ImageClassifier, ImageSet};
+use crate::methods::distill::{fit_classifier, predict_logits, predict_probabilities, DistillParams, EpochLog, ImageClassifier, ImageSet};
+use crate::report::{summarise_curves, CurveSummary, TrainingCurve};
 use crate::nn::{LeNet5Config, ResNetConfig};
 use crate::studies::fair4free::Stat;
 
@@ -213,6 +214,9 @@ pub struct DistillationReport {
     /// Wall-clock seconds of the run.
     pub seconds: f64,
     pub notes: Vec<String>,
+    /// Every loss term of every model per epoch, mean and std over seeds.
+    #[serde(default)]
+    pub training: Vec<CurveSummary>,
 }
 
 impl DistillationReport {
@@ -373,6 +377,9 @@ pub struct DistillationSeedCell {
     pub seed: usize,
     pub scores: Vec<Scores>,
     pub seconds: f64,
+    /// The training curves of this seed's models.
+    #[serde(default)]
+    pub curves: Vec<TrainingCurve>,
 }
 
 /// The report's rows: teacher, NDS, then a distilled student per temperature.
@@ -395,9 +402,10 @@ pub fn distillation_seed(p: &DistillationStudyParams, d: &DistillationData, seed
     let dev = seeded_device(seed64);
     let mut teacher = ResNetConfig { depth: p.teacher_depth, ..ResNetConfig::default() }.build(&dev);
     let tp = p.student.clone().epochs(p.teacher_epochs).learning_rate(p.teacher_learning_rate).seed(seed64);
-    fit_classifier(&mut teacher, &dev, &data, None, &tp, &mut |e| {
+    let log = fit_classifier(&mut teacher, &dev, &data, None, &tp, &mut |e| {
         progress(&StudyProgress { seed, model: "teacher".into(), epoch: e.epoch, loss: e.loss })
     })?;
+    let mut curves = vec![EpochLog::curve(&log, "teacher", seed64)];
     scores.push(d.bed.score(&teacher, &dev)?);
     // Frozen: its logits on the training images, once.
     let teacher_logits = predict_logits(&teacher, &dev, &data, 256);
@@ -407,12 +415,13 @@ pub fn distillation_seed(p: &DistillationStudyParams, d: &DistillationData, seed
         let sdev = seeded_device(1000 + seed64);
         let mut student = student_config.build(&sdev);
         let sp = p.student.clone().temperature(t.unwrap_or(1.0)).seed(1000 + seed64);
-        fit_classifier(&mut student, &sdev, &data, t.map(|_| &teacher_logits[..]), &sp, &mut |e| {
+        let log = fit_classifier(&mut student, &sdev, &data, t.map(|_| &teacher_logits[..]), &sp, &mut |e| {
             progress(&StudyProgress { seed, model: name.clone(), epoch: e.epoch, loss: e.loss })
         })?;
+        curves.push(EpochLog::curve(&log, name, seed64));
         scores.push(d.bed.score(&student, &sdev)?);
     }
-    Ok(DistillationSeedCell { seed, scores, seconds: start.elapsed().as_secs_f64() })
+    Ok(DistillationSeedCell { seed, scores, seconds: start.elapsed().as_secs_f64(), curves })
 }
 
 /// Runs the study: every seed, then [`assemble_distillation`].
@@ -460,6 +469,7 @@ pub fn assemble_distillation(p: &DistillationStudyParams, cells: &[DistillationS
         params: p.clone(),
         seconds: cells.iter().map(|c| c.seconds).sum(),
         notes: notes(p),
+        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
     })
 }
 

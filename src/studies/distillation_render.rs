@@ -1,7 +1,7 @@
 //! How the distillation-temperature reproduction looks: one table of our numbers beside the
 //! paper's, and a chart of EOD and DPD against the temperature.
 
-use crate::report::{line_chart, scatter_chart, LineSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::report::{curves_charts, curves_conclusion, curves_table, line_chart, scatter_chart, LineSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::distillation::{DistillationReport, DistillationRow};
 use crate::studies::fair4free::Stat;
 
@@ -58,12 +58,8 @@ impl Render for DistillationReport {
             b.note("the noise of one test set: two models whose intervals overlap widely are not told apart by it");
             tables.push(b);
         }
-        let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
-        for (i, line) in self.conclusions().into_iter().enumerate() {
-            c.row([(i + 1).to_string(), line]);
-        }
-        c.align[1] = crate::report::Align::Left;
-        tables.push(c);
+        tables.extend(ReportTable::conclusions(&self.conclusions()));
+        tables.extend(curves_table(&self.training));
         tables
     }
 
@@ -113,10 +109,15 @@ impl Render for DistillationReport {
             &series,
         )
         .ok()?;
-        Some(match self.tradeoff_svg() {
+        let mut out = match self.tradeoff_svg() {
             Some(scatter) => format!("{lines}\n{scatter}"),
             None => lines,
-        })
+        };
+        for (_, chart) in curves_charts(&self.training, "Trifeature stand-in") {
+            out.push('\n');
+            out.push_str(&chart);
+        }
+        Some(out)
     }
 }
 
@@ -173,6 +174,7 @@ impl DistillationReport {
                 out.push(format!("Teacher minus NDS in EOD: {c} points."));
             }
         }
+        out.extend(curves_conclusion(&self.training));
         out
     }
 

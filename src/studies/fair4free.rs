@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::{EvaluationParams, EvaluationRow, Evaluator};
 use crate::forest::RandomForestParams;
 use crate::methods::fair4free::{EpochLog, Fair4Free, Fair4FreeParams, LatentSource};
+use crate::report::{curves_conclusion, summarise_curves, CurveSummary, TrainingCurve};
 use crate::studies::paired::describe_paired;
 
 /// Settings of the reproduction.
@@ -227,10 +228,15 @@ pub struct SweepPoint {
     pub heldout_dcor_sq: Stat,
 }
 
+/// `β = 0` or `log10 β = b`.
+fn beta_label(beta_log10: Option<f64>) -> String {
+    beta_log10.map_or("β = 0".to_string(), |b| format!("log10 β = {b}"))
+}
+
 impl SweepPoint {
     /// `beta = 0` or `log10 beta = b`.
     pub fn label(&self) -> String {
-        self.beta_log10.map_or("β = 0".to_string(), |b| format!("log10 β = {b}"))
+        beta_label(self.beta_log10)
     }
 
     /// Whether the mean DPR and EOR reach the targets of the issue (DPR >= 0.9, EOR >= 0.8).
@@ -277,6 +283,10 @@ pub struct Fair4FreeReport {
     /// Wall-clock seconds of the run.
     #[serde(default)]
     pub seconds: Option<f64>,
+    /// Every loss term of every trained model per epoch, mean and std over seeds (the forests
+    /// are not trained by a loss and have none).
+    #[serde(default)]
+    pub training: Vec<CurveSummary>,
 }
 
 fn subsample(n: usize, max: usize, seed: u64) -> Vec<usize> {
@@ -419,6 +429,9 @@ pub struct Fair4FreeSeedCell {
     pub sweep: Vec<(EvaluationRow, Value)>,
     /// Wall-clock seconds of this seed.
     pub seconds: f64,
+    /// The training curves of this seed's models.
+    #[serde(default)]
+    pub curves: Vec<TrainingCurve>,
 }
 
 /// Checks the study's settings (before any training).
@@ -443,6 +456,7 @@ pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, ob
 
     let unfair_model = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(None), &dataset.train, &mut |e| observe("vae-unfair", e))?;
     let fair_model = Fair4Free::fit(&p.model.clone().seed(seed), &dataset.train, &mut |e| observe("fair4free", e))?;
+    let mut curves = vec![unfair_model.training_curve("vae-unfair", seed), fair_model.training_curve("fair4free", seed)];
     let dcor_unfair = unfair_model.latent_dcor_sq(&dataset.test, 2000)?;
     let dcor_fair = fair_model.latent_dcor_sq(&dataset.test, 2000)?;
     let measure = |model: &Fair4Free, source: LatentSource, name: &str| -> Result<(MethodCell, Table)> {
@@ -467,6 +481,7 @@ pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, ob
             (&unfair_model, dcor_unfair)
         } else {
             trained = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
+            curves.push(trained.training_curve(&format!("fair4free {}", beta_label(b)), seed));
             (&trained, trained.latent_dcor_sq(&dataset.test, 2000)?)
         };
         let synth = model.generate(n, 1000 + seed, LatentSource::Student)?;
@@ -485,6 +500,7 @@ pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, ob
         dcor_fair,
         sweep,
         seconds: start.elapsed().as_secs_f64(),
+        curves,
     })
 }
 
@@ -575,6 +591,7 @@ pub fn assemble_fair4free(p: &Fair4FreeStudyParams, cells: &[Fair4FreeSeedCell],
         by_seed,
         conclusions: Vec::new(),
         seconds: Some(cells.iter().map(|c| c.seconds).sum()),
+        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
     };
     report.recompute_conclusions();
     Ok(report)
@@ -666,6 +683,7 @@ fn conclusions(r: &Fair4FreeReport) -> Vec<String> {
             Stat::seeds_phrase(seeds)
         ));
     }
+    out.extend(curves_conclusion(&r.training));
     out
 }
 

@@ -25,7 +25,8 @@ use crate::audit::{multiclass_fairness, synthetic_quality, QualityParams, Undefi
 use crate::data::images::{counterfactual_split, load_image_dataset, ColouredParams, ImageDataset, ImageSplit};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
-use crate::methods::distill::{fit_classifier, predict_logits, DistillParams, ImageSet};
+use crate::methods::distill::{fit_classifier, predict_logits, DistillParams, EpochLog, ImageSet};
+use crate::report::{summarise_curves, CurveSummary, TrainingCurve};
 use crate::methods::fair4free::{Fair4FreeImage, Fair4FreeImageParams, ImageMix, LatentSource};
 use crate::nn::{FeatureMaps, LeNet5, LeNet5Config};
 use crate::studies::fair4free::Stat;
@@ -180,6 +181,10 @@ pub struct Fair4FreeImageReport {
     pub conclusions: Vec<String>,
     #[serde(skip)]
     pub grids: Vec<SampleGrid>,
+    /// Every loss term of every trained model per epoch (generators and LeNet-5s), mean and std
+    /// over seeds.
+    #[serde(default)]
+    pub training: Vec<CurveSummary>,
 }
 
 impl Fair4FreeImageReport {
@@ -317,6 +322,9 @@ pub struct Fair4FreeImageSeedCell {
     pub scores: Vec<ImageSeedScores>,
     pub grids: Vec<(String, Vec<u8>)>,
     pub seconds: f64,
+    /// The training curves of this seed's models.
+    #[serde(default)]
+    pub curves: Vec<TrainingCurve>,
 }
 
 /// Trains and scores one seed: both generators, the synthetic sets, a LeNet-5 on each.
@@ -343,6 +351,7 @@ pub fn fair4free_images_seed(p: &Fair4FreeImageStudyParams, d: &Fair4FreeImageDa
     let unfair = Fair4FreeImage::fit(&unfair_p, train, classes, groups, &mut |e| {
         progress(&StudyProgress { seed, model: format!("vae-unfair {}", e.stage), epoch: e.epoch, loss: e.loss })
     })?;
+    let mut curves = vec![fair.training_curve("fair4free generator", s64), unfair.training_curve("vae-unfair generator", s64)];
     let fair_dcor = Value::Defined(fair.latent_dcor_sq(real_test, 2000)?);
     let unfair_dcor = Value::Defined(unfair.latent_dcor_sq(real_test, 2000)?);
     let sets = [
@@ -363,9 +372,10 @@ pub fn fair4free_images_seed(p: &Fair4FreeImageStudyParams, d: &Fair4FreeImageDa
     let cp = p.classifier.clone().seed(1000 + s64);
     let mut train_on = |name: &str, set: &ImageSplit| -> Result<LeNet5> {
         let mut m = lenet.build(&dev);
-        fit_classifier(&mut m, &dev, &set_of(set)?, None, &cp, &mut |e| {
+        let log = fit_classifier(&mut m, &dev, &set_of(set)?, None, &cp, &mut |e| {
             progress(&StudyProgress { seed, model: format!("lenet5 on {name}"), epoch: e.epoch + 1, loss: e.loss })
         })?;
+        curves.push(EpochLog::curve(&log, &format!("LeNet-5 on {name}"), s64));
         Ok(m)
     };
     let real_model = train_on("real", train)?;
@@ -385,7 +395,8 @@ pub fn fair4free_images_seed(p: &Fair4FreeImageStudyParams, d: &Fair4FreeImageDa
     let m = train_on("grey", &grey_train)?;
     let (a, d, e) = bed.score(&m, &dev, true)?;
     scores.push(Scores { accuracy: a, dpd: d, eod: e, quality: None, dcor: Value::Undefined("no latent".into()) });
-    Ok(Fair4FreeImageSeedCell { seed, context, scores, grids, seconds: start.elapsed().as_secs_f64() })
+    drop(train_on);
+    Ok(Fair4FreeImageSeedCell { seed, context, scores, grids, seconds: start.elapsed().as_secs_f64(), curves })
 }
 
 /// Runs the reproduction. `progress` sees every finished training epoch.
@@ -442,6 +453,7 @@ pub fn assemble_fair4free_images(p: &Fair4FreeImageStudyParams, cells: &[Fair4Fr
         notes: Vec::new(),
         conclusions: Vec::new(),
         grids,
+        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
     };
     report.notes = notes(&report, ctx);
     report.conclusions = conclusions(&report);
@@ -587,5 +599,6 @@ fn conclusions(r: &Fair4FreeImageReport) -> Vec<String> {
             out.push(format!("Coverage of the real test images: {cf:.3} for the student's images against {cr:.3} for the real training images."));
         }
     }
+    out.extend(crate::report::curves_conclusion(&r.training));
     out
 }

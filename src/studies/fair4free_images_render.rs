@@ -2,7 +2,7 @@
 //! them, a chart of accuracy and colour EOD per row with the spread over seeds, and the
 //! fairness-utility trade-off (accuracy against colour EOD, `real` the reference).
 
-use crate::report::{grouped_bar_chart_with, scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::report::{curves_charts, curves_table, grouped_bar_chart_with, scatter_chart, BarSeries, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::fair4free::Stat;
 use crate::studies::fair4free_images::Fair4FreeImageReport;
 
@@ -41,12 +41,10 @@ impl Render for Fair4FreeImageReport {
         for n in &self.notes {
             t.note(n.clone());
         }
-        let mut c = ReportTable::new("Conclusions (computed from the rows above)", ["#", "conclusion"]);
-        for (i, line) in self.conclusions.iter().enumerate() {
-            c.row([(i + 1).to_string(), line.clone()]);
-        }
-        c.align[1] = crate::report::Align::Left;
-        vec![t, c]
+        let mut tables = vec![t];
+        tables.extend(ReportTable::conclusions(&self.conclusions));
+        tables.extend(curves_table(&self.training));
+        tables
     }
 
     fn svg(&self) -> Option<String> {
@@ -65,7 +63,8 @@ impl Render for Fair4FreeImageReport {
         };
         let series = vec![bar("accuracy", |r| &r.accuracy), bar("colour EOD", |r| &r.equalized_odds_difference), bar("colour DPD", |r| &r.demographic_parity_difference)];
         let bars = grouped_bar_chart_with("Accuracy and colour gaps by training set", if self.params.seeds > 1 { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; whiskers: ± 1 std over seeds." } else { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; one seed, no whiskers." }, "fraction", &cats, &series).ok();
-        let out: String = bars.into_iter().chain(self.tradeoff_svg()).collect();
+        let curves = curves_charts(&self.training, &self.dataset).into_iter().map(|(_, svg)| svg);
+        let out: String = bars.into_iter().chain(self.tradeoff_svg()).chain(curves).collect();
         (!out.is_empty()).then_some(out)
     }
 }

@@ -4,7 +4,7 @@
 //! against DPD and against EOD over beta, with the real rows and the constant predictor as
 //! reference points).
 
-use crate::report::{scatter_chart, Align, Render, ReportTable, ScatterPoint, ScatterSeries};
+use crate::report::{curves_charts, curves_table, scatter_chart, Align, Render, ReportTable, ScatterPoint, ScatterSeries};
 use crate::studies::fair4free::{Fair4FreeReport, MethodRow, Stat, SweepPoint, DPR_TARGET, EOR_TARGET};
 
 fn paper(v: Option<f64>) -> String {
@@ -59,14 +59,7 @@ impl Render for Fair4FreeReport {
         }
         let mut tables = vec![t];
 
-        if !self.conclusions.is_empty() {
-            let mut c = ReportTable::new("Conclusions (computed from this run's numbers)", ["#", "conclusion"]);
-            for (i, s) in self.conclusions.iter().enumerate() {
-                c.row([(i + 1).to_string(), s.clone()]);
-            }
-            c.align[1] = Align::Left;
-            tables.push(c);
-        }
+        tables.extend(ReportTable::conclusions(&self.conclusions));
 
         if let Some(p) = self.paper_table() {
             tables.push(p);
@@ -95,6 +88,7 @@ impl Render for Fair4FreeReport {
             ));
             tables.push(s);
         }
+        tables.extend(curves_table(&self.training));
         tables
     }
 
@@ -194,6 +188,7 @@ impl Fair4FreeReport {
                 out.push((name.to_string(), svg));
             }
         }
+        out.extend(curves_charts(&self.training, &format!("{} / {}", self.dataset, self.sensitive.join(" x "))));
         out
     }
 }

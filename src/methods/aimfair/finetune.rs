@@ -22,6 +22,21 @@ pub struct TrainLog {
     pub val_accuracy: f64,
 }
 
+impl TrainLog {
+    /// A run's epochs as the curve of `model` and `seed`: the training `cross-entropy` and the
+    /// `validation accuracy` (not a loss, but what picks the kept epoch).
+    pub fn curve(log: &[TrainLog], model: &str, seed: u64) -> crate::report::TrainingCurve {
+        let mut c = crate::report::TrainingCurve::new(model, seed);
+        for e in log {
+            c.push("cross-entropy", e.loss);
+            if e.val_accuracy.is_finite() {
+                c.push("validation accuracy", e.val_accuracy);
+            }
+        }
+        c
+    }
+}
+
 /// A binary classifier: an MLP with one logit out (predict 1 when the logit is > 0).
 #[derive(Clone, Debug)]
 pub struct Classifier {

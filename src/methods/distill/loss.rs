@@ -56,6 +56,24 @@ pub fn distillation_loss<T: Tape<f32, Device> + Merge<NoneTape>>(
     teacher_logits: Option<&[f32]>,
     p: &DistillParams,
 ) -> Result<Tensor<Rank0, f32, Device, T>> {
+    distillation_loss_terms(student_logits, labels, teacher_logits, p).map(|(loss, _)| loss)
+}
+
+/// The two terms of a batch's loss, for training curves: the hard term `alpha CE` (the plain
+/// cross-entropy without a teacher) and the soft term `w KL` (`None` without a teacher).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LossTerms {
+    pub hard: f32,
+    pub soft: Option<f32>,
+}
+
+/// [`distillation_loss`] with the values of its two terms.
+pub fn distillation_loss_terms<T: Tape<f32, Device> + Merge<NoneTape>>(
+    student_logits: Matrix<T>,
+    labels: &[u32],
+    teacher_logits: Option<&[f32]>,
+    p: &DistillParams,
+) -> Result<(Tensor<Rank0, f32, Device, T>, LossTerms)> {
     p.check()?;
     let (rows, classes) = *student_logits.shape();
     if labels.len() != rows {
@@ -71,7 +89,9 @@ pub fn distillation_loss<T: Tape<f32, Device> + Merge<NoneTape>>(
     }
     let onehot: Matrix = dev.tensor_from_vec(onehot, (rows, classes));
     let Some(zt) = teacher_logits else {
-        return Ok(cross_entropy_with_logits_loss(student_logits, onehot));
+        let loss = cross_entropy_with_logits_loss(student_logits, onehot);
+        let hard = loss.array();
+        return Ok((loss, LossTerms { hard, soft: None }));
     };
     if zt.len() != rows * classes {
         return Err(Error::LengthMismatch { what: "teacher logits against student logits".into(), expected: rows * classes, got: zt.len() });
@@ -89,5 +109,7 @@ pub fn distillation_loss<T: Tape<f32, Device> + Merge<NoneTape>>(
     let hard = cross_entropy_with_logits_loss(z.clone().put_tape(tape), onehot) * alpha;
     let (hard, tape) = hard.split_tape();
     let soft_ce = cross_entropy_with_logits_loss(z.put_tape(tape) * (1.0 / t as f32), soft) * w;
-    Ok((soft_ce + hard) - (w as f64 * entropy) as f32)
+    let shift = (w as f64 * entropy) as f32;
+    let terms = LossTerms { hard: hard.array(), soft: Some(soft_ce.array() - shift) };
+    Ok(((soft_ce + hard) - shift, terms))
 }

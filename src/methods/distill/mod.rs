@@ -12,5 +12,5 @@ mod params;
 
 pub use algorithm::{fit_classifier, predict_logits, predict_probabilities, EpochLog};
 pub use classifier::{ImageClassifier, ImageSet};
-pub use loss::{distillation_loss, softmax_rows};
+pub use loss::{distillation_loss, distillation_loss_terms, softmax_rows, LossTerms};
 pub use params::DistillParams;

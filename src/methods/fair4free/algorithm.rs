@@ -12,10 +12,11 @@ use crate::data::{ClippedCells, Encoder, Table};
 use crate::device::{seeded_device, Device};
 use crate::error::{Error, Result};
 use crate::methods::fair4free::layout::Layout;
-use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling};
+use crate::methods::fair4free::params::{Fair4FreeParams, GroupSampling, StudentLoss};
 use crate::methods::fair4free::teacher::Teacher;
 use crate::methods::fair4free::training::{fit_head, fit_student, fit_teacher, one_hot, teacher_latents, Run, TrainingData};
 use crate::nn::{Matrix, Mlp, MlpConfig};
+use crate::report::TrainingCurve;
 
 /// One line of the training log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,7 +28,11 @@ pub struct EpochLog {
     /// Teacher: reconstruction NLL per row; student: MMD^2 or MSE; head: BCE.
     pub loss: f64,
     pub kl: f64,
+    /// The batch penalty before beta: dCor^2(mu, s) (or FairDisCo's), teacher stage.
     pub penalty: f64,
+    /// The label head's cross-entropy on z before its weight (teacher stage with a label term).
+    #[serde(default)]
+    pub label: Option<f64>,
     /// dCor^2(mu(x, s), s) of the teacher on a held-out batch (teacher stage).
     pub heldout_dcor_sq: Option<f64>,
 }
@@ -35,7 +40,38 @@ pub struct EpochLog {
 impl EpochLog {
     /// A line of a stage with a loss only (student, head).
     pub(crate) fn stage(stage: &str, epoch: usize, epochs: usize, loss: f64) -> EpochLog {
-        EpochLog { stage: stage.into(), epoch, epochs, loss, kl: 0.0, penalty: 0.0, heldout_dcor_sq: None }
+        EpochLog { stage: stage.into(), epoch, epochs, loss, kl: 0.0, penalty: 0.0, label: None, heldout_dcor_sq: None }
+    }
+
+    /// Every loss term of a training log as one curve per model (`model`, `seed`): the teacher's
+    /// reconstruction NLL, KL, penalty (dCor^2 before beta), label cross-entropy (when trained
+    /// with one) and held-out dCor^2; the student's distribution loss; the head's cross-entropy.
+    pub fn curve(log: &[EpochLog], model: &str, seed: u64, student_loss: StudentLoss) -> TrainingCurve {
+        let student_loss = match student_loss {
+            StudentLoss::Mmd => "MMD²",
+            StudentLoss::Mse => "MSE",
+        };
+        let mut c = TrainingCurve::new(model, seed);
+        for e in log {
+            match e.stage.as_str() {
+                "teacher" => {
+                    c.push("teacher reconstruction NLL", e.loss).push("teacher KL", e.kl).push("teacher penalty", e.penalty);
+                    if let Some(l) = e.label {
+                        c.push("teacher label cross-entropy", l);
+                    }
+                    if let Some(d) = e.heldout_dcor_sq {
+                        c.push("held-out dCor² (μ, s)", d);
+                    }
+                }
+                "student" => {
+                    c.push(&format!("student {student_loss}"), e.loss);
+                }
+                other => {
+                    c.push(&format!("{other} cross-entropy"), e.loss);
+                }
+            }
+        }
+        c
     }
 }
 
@@ -127,6 +163,17 @@ impl Fair4Free {
             .map_err(|e| Error::Schema(e.to_string()))?;
         let s64 = Array2::from_shape_fn((g.len(), k), |(i, c)| (g[i] == c) as u8 as f64);
         distance_correlation_sq(mu64.view(), s64.view(), 0.0)
+    }
+
+    /// Every loss term of this model's training, per epoch, as the curve of `model` and `seed`
+    /// (see [`EpochLog::curve`]).
+    pub fn training_curve(&self, model: &str, seed: u64) -> TrainingCurve {
+        let mut c = EpochLog::curve(&self.log, model, seed, self.params.student_loss);
+        if self.params.beta_log10.is_none() {
+            // β = 0: no penalty in the loss (the log's zeros are not a measurement).
+            c.terms.retain(|t| t.name != "teacher penalty");
+        }
+        c
     }
 
     /// Generates `n` synthetic rows with the original columns: latent from the student (or the

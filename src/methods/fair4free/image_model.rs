@@ -218,6 +218,17 @@ impl Fair4FreeImage {
         (z, y)
     }
 
+    /// Every loss term of this model's training, per epoch, as the curve of `model` and `seed`
+    /// (see [`EpochLog::curve`]).
+    pub fn training_curve(&self, model: &str, seed: u64) -> crate::report::TrainingCurve {
+        let mut c = EpochLog::curve(&self.log, model, seed, self.params.fair4free.student_loss);
+        if self.params.fair4free.beta_log10.is_none() {
+            // β = 0: no penalty in the loss (the log's zeros are not a measurement).
+            c.terms.retain(|t| t.name != "teacher penalty");
+        }
+        c
+    }
+
     /// Generates images (pixel means in `[0, 1]`) with their group and class; see [`ImageMix`].
     /// Latents come from the student (Fair4Free) or the prior N(0, I) (the teacher baselines).
     pub fn generate(&self, mix: &ImageMix, seed: u64, source: LatentSource) -> Result<ImageSplit> {

@@ -49,6 +49,8 @@ pub(crate) struct LossParts {
     pub recon: f32,
     pub kl: f32,
     pub penalty: f32,
+    /// The label head's loss on z, before its weight (0 without the label term).
+    pub label: f32,
 }
 
 /// The penalty of one batch, with its constant parts and beta.
@@ -111,12 +113,13 @@ pub(crate) fn teacher_loss<B: Backbone>(
     let z = mu.with_empty_tape() + (lv.with_empty_tape() * 0.5).exp() * eps;
     let lv_pen = lv.with_empty_tape();
     let kl = ((lv.with_empty_tape().exp() + mu.with_empty_tape().square() - lv - 1.0) * 0.5).sum::<(), _>() / b as f32;
-    let label_loss = labels.map(|l| head_loss(l.head.forward(z.with_empty_tape()), l.y) * l.weight);
+    let label_loss = labels.map(|l| (head_loss(l.head.forward(z.with_empty_tape()), l.y), l.weight));
     let recon = net.reconstruction(z, s, x);
-    let mut parts = LossParts { recon: recon.array(), kl: kl.array(), penalty: 0.0 };
+    let mut parts = LossParts { recon: recon.array(), kl: kl.array(), penalty: 0.0, label: 0.0 };
     let mut loss = recon + kl * kl_weight;
-    if let Some(l) = label_loss {
-        loss = loss + l;
+    if let Some((l, weight)) = label_loss {
+        parts.label = l.array();
+        loss = loss + l * weight;
     }
     // The penalty acts on the posterior mean: on a sampled z the encoder could hide the
     // dependence under inflated noise while mu still encodes s.
@@ -228,7 +231,7 @@ pub(crate) fn fit_teacher<B: Backbone>(
     let mut head_adam = Adam::new(params.learning_rate as f32);
     let label_weight = params.label_weight as f32;
     for epoch in 0..params.epochs {
-        let (mut r, mut kl, mut pen, mut nb) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+        let (mut r, mut kl, mut pen, mut lab, mut nb) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0usize);
         for b in batches(fit_rows.len(), params.batch_size, &mut run.rng) {
             let rows: Vec<usize> = b.iter().map(|&i| fit_rows[i]).collect();
             let x = (data.batch)(&rows);
@@ -255,6 +258,7 @@ pub(crate) fn fit_teacher<B: Backbone>(
             r += parts.recon as f64;
             kl += parts.kl as f64;
             pen += parts.penalty as f64;
+            lab += parts.label as f64;
             nb += 1;
         }
         let d = measured_dcor_sq(net, data, dev, hold)?;
@@ -265,6 +269,7 @@ pub(crate) fn fit_teacher<B: Backbone>(
             loss: r / nb as f64,
             kl: kl / nb as f64,
             penalty: pen / nb as f64,
+            label: (label_weight > 0.0).then(|| lab / nb as f64),
             heldout_dcor_sq: Some(d),
         };
         run.record(entry);

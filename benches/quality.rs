@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo bench --bench quality                       # 10,000 × 10,000 × 64, generated (seed 42)
+//! cargo bench --bench quality -- --n 50000 --dim 8   # 2.5e9 pairs per pass (the scale check)
 //! cargo bench --bench quality -- --real R.f64 --fake F.f64 --dim 64 [--k 5] [--runs 3]
 //! ```
 //!

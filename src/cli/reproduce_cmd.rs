@@ -341,19 +341,22 @@ fn with_chart_files(out: &std::path::Path, stem: &str, mut md: String, charts: &
 }
 
 fn write_distillation_report(out: &std::path::Path, report: &fairdistill::studies::DistillationReport, quiet: bool) -> Result<()> {
-    write_report(out, "distillation-trifeature", &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+    let stem = "distillation-trifeature";
+    let md = with_chart_files(out, stem, report.to_markdown(), &report.charts())?;
+    write_report(out, stem, &report.command, &report.title(), &md, &report.to_html(), &report.to_json()?, quiet)
 }
 
 fn write_aimfair_report(out: &std::path::Path, report: &fairdistill::studies::AimFairReport, quiet: bool) -> Result<()> {
     let stem = format!("aim-fair-{}-{}", report.dataset, report.sensitive);
-    write_report(out, &stem, &report.command, &report.title(), &report.to_markdown(), &report.to_html(), &report.to_json()?, quiet)
+    let md = with_chart_files(out, &stem, report.to_markdown(), &report.charts())?;
+    write_report(out, &stem, &report.command, &report.title(), &md, &report.to_html(), &report.to_json()?, quiet)
 }
 
 /// The Fair4Free image report and its sample grids (`<stem>-<method>.png`, written when the
 /// report holds their pixels; a report read back from JSON refers to the files already there).
 fn write_fair4free_images_report(out: &std::path::Path, report: &fairdistill::studies::Fair4FreeImageReport, quiet: bool) -> Result<()> {
     let stem = format!("fair4free-{}-colour", report.dataset);
-    let mut md = report.to_markdown();
+    let mut md = with_chart_files(out, &stem, report.to_markdown(), &report.charts())?;
     let mut html = report.to_html();
     md.push_str("\n## Samples (rows: colour red, green, blue; columns: class 0-9)\n\n");
     html.push_str("\n<h3>Samples (rows: colour red, green, blue; columns: class 0-9)</h3>\n");

@@ -450,6 +450,16 @@ mod tests {
     }
 
     #[test]
+    fn negative_values_extend_the_axis_below_zero() {
+        let series = |points: Vec<(f64, f64)>| vec![super::LineSeries { name: "NLL".into(), points, dashed: false, colour: 0, y_err: vec![] }];
+        let tick_below_zero = |svg: &str| svg.lines().any(|l| l.trim().parse::<f64>().is_ok_and(|v| v < 0.0));
+        let negative = line_chart("log-likelihood", "", "epoch", "nats", &series(vec![(1.0, -40.0), (2.0, -60.0)])).unwrap();
+        assert!(tick_below_zero(&negative), "a negative tick label");
+        let positive = line_chart("loss", "", "epoch", "nats", &series(vec![(1.0, 40.0), (2.0, 60.0)])).unwrap();
+        assert!(!tick_below_zero(&positive), "the axis starts at 0");
+    }
+
+    #[test]
     fn values_above_one_widen_the_axis_and_the_label_is_ours() {
         let svg = grouped_bar_chart_with(
             "Quality",

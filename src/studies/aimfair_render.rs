@@ -65,6 +65,15 @@ impl Render for AimFairReport {
     }
 
     fn svg(&self) -> Option<String> {
+        let out: String = self.charts().into_iter().map(|(_, svg)| svg).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl AimFairReport {
+    /// The report's charts as `(name, svg)`: `acc-wst` (accuracy and worst-group accuracy per
+    /// method), `eo-acc` (EO against ACC) and the training curves (`training-<term>`).
+    pub fn charts(&self) -> Vec<(String, String)> {
         let categories: Vec<String> = self.rows.iter().map(|r| r.method.clone()).collect();
         let series = |name: &str, f: fn(&crate::studies::aimfair::AimFairRow) -> &Stat| BarSeries {
             name: name.into(),
@@ -86,13 +95,12 @@ impl Render for AimFairReport {
             &[series("ACC", |r| &r.accuracy), series("WST", |r| &r.wst)],
         )
         .ok();
-        let curves = curves_charts(&self.training, &format!("{} / {}", self.dataset, self.sensitive)).into_iter().map(|(_, svg)| svg);
-        let out: String = bars.into_iter().chain(self.tradeoff_svg()).chain(curves).collect();
-        (!out.is_empty()).then_some(out)
+        let mut out: Vec<(String, String)> = bars.into_iter().map(|s| ("acc-wst".to_string(), s)).collect();
+        out.extend(self.tradeoff_svg().map(|s| ("eo-acc".to_string(), s)));
+        out.extend(curves_charts(&self.training, &format!("{} / {}", self.dataset, self.sensitive)));
+        out
     }
-}
 
-impl AimFairReport {
     /// EO against ACC: the strategies, and the reference rows (`(reference)` in their name) in a
     /// series of their own; ± 1 std over seeds.
     fn tradeoff_svg(&self) -> Option<String> {

@@ -64,6 +64,25 @@ impl Render for DistillationReport {
     }
 
     fn svg(&self) -> Option<String> {
+        let out: String = self.charts().into_iter().map(|(_, svg)| svg).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl DistillationReport {
+    /// The report's charts as `(name, svg)`: `gaps-by-t` (EOD and DPD of the distilled students
+    /// against T, the NDS and the teacher as references), `eod-acc` (accuracy against EOD) and
+    /// the training curves (`training-<term>`).
+    pub fn charts(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        out.extend(self.gaps_svg().map(|s| ("gaps-by-t".to_string(), s)));
+        out.extend(self.tradeoff_svg().map(|s| ("eod-acc".to_string(), s)));
+        out.extend(curves_charts(&self.training, "Trifeature stand-in"));
+        out
+    }
+
+    /// EOD and DPD of the distilled students against T.
+    fn gaps_svg(&self) -> Option<String> {
         let ds: Vec<&DistillationRow> = self.rows.iter().filter(|r| r.temperature.is_some()).collect();
         let (t_min, t_max) = ds.iter().filter_map(|r| r.temperature).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| (a.min(t), b.max(t)));
         if ds.is_empty() {
@@ -109,15 +128,7 @@ impl Render for DistillationReport {
             &series,
         )
         .ok()?;
-        let mut out = match self.tradeoff_svg() {
-            Some(scatter) => format!("{lines}\n{scatter}"),
-            None => lines,
-        };
-        for (_, chart) in curves_charts(&self.training, "Trifeature stand-in") {
-            out.push('\n');
-            out.push_str(&chart);
-        }
-        Some(out)
+        Some(lines)
     }
 }
 

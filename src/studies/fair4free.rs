@@ -456,7 +456,8 @@ pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, ob
 
     let unfair_model = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(None), &dataset.train, &mut |e| observe("vae-unfair", e))?;
     let fair_model = Fair4Free::fit(&p.model.clone().seed(seed), &dataset.train, &mut |e| observe("fair4free", e))?;
-    let mut curves = vec![unfair_model.training_curve("vae-unfair", seed), fair_model.training_curve("fair4free", seed)];
+    let study_beta = format!("fair4free ({}, the study's)", beta_label(p.model.beta_log10));
+    let mut curves = vec![unfair_model.training_curve("vae-unfair", seed), fair_model.training_curve(&study_beta, seed)];
     let dcor_unfair = unfair_model.latent_dcor_sq(&dataset.test, 2000)?;
     let dcor_fair = fair_model.latent_dcor_sq(&dataset.test, 2000)?;
     let measure = |model: &Fair4Free, source: LatentSource, name: &str| -> Result<(MethodCell, Table)> {
@@ -481,7 +482,7 @@ pub fn fair4free_seed(dataset: &Dataset, p: &Fair4FreeStudyParams, seed: u64, ob
             (&unfair_model, dcor_unfair)
         } else {
             trained = Fair4Free::fit(&p.model.clone().seed(seed).beta_log10(b), &dataset.train, &mut |e| observe("sweep", e))?;
-            curves.push(trained.training_curve(&format!("fair4free {}", beta_label(b)), seed));
+            curves.push(trained.training_curve(&format!("fair4free ({})", beta_label(b)), seed));
             (&trained, trained.latent_dcor_sq(&dataset.test, 2000)?)
         };
         let synth = model.generate(n, 1000 + seed, LatentSource::Student)?;

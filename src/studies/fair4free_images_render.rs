@@ -48,6 +48,15 @@ impl Render for Fair4FreeImageReport {
     }
 
     fn svg(&self) -> Option<String> {
+        let out: String = self.charts().into_iter().map(|(_, svg)| svg).collect();
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+impl Fair4FreeImageReport {
+    /// The report's charts as `(name, svg)`: `by-set` (accuracy and colour gaps per training
+    /// set), `eod-acc` (accuracy against colour EOD) and the training curves (`training-<term>`).
+    pub fn charts(&self) -> Vec<(String, String)> {
         let cats: Vec<String> = self.rows.iter().map(|r| r.method.clone()).collect();
         let bar = |name: &str, f: fn(&crate::studies::ImageMethodRow) -> &Stat| BarSeries {
             name: name.into(),
@@ -63,13 +72,12 @@ impl Render for Fair4FreeImageReport {
         };
         let series = vec![bar("accuracy", |r| &r.accuracy), bar("colour EOD", |r| &r.equalized_odds_difference), bar("colour DPD", |r| &r.demographic_parity_difference)];
         let bars = grouped_bar_chart_with("Accuracy and colour gaps by training set", if self.params.seeds > 1 { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; whiskers: ± 1 std over seeds." } else { "A fair training set keeps the colour gaps near 0 at little cost in accuracy; one seed, no whiskers." }, "fraction", &cats, &series).ok();
-        let curves = curves_charts(&self.training, &self.dataset).into_iter().map(|(_, svg)| svg);
-        let out: String = bars.into_iter().chain(self.tradeoff_svg()).chain(curves).collect();
-        (!out.is_empty()).then_some(out)
+        let mut out: Vec<(String, String)> = bars.into_iter().map(|s| ("by-set".to_string(), s)).collect();
+        out.extend(self.tradeoff_svg().map(|s| ("eod-acc".to_string(), s)));
+        out.extend(curves_charts(&self.training, &self.dataset));
+        out
     }
-}
 
-impl Fair4FreeImageReport {
     /// Accuracy against colour EOD per training set, the model trained on real images in its own
     /// series as the reference; ± 1 std over seeds.
     fn tradeoff_svg(&self) -> Option<String> {

@@ -12,6 +12,6 @@ mod training_curve;
 pub use document::{html_document, DocumentMeta};
 pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, scatter_chart, BarSeries, LineSeries, ScatterPoint, ScatterSeries};
 pub use render::{evcxr_block, html_escape, render_html, render_markdown, render_text, Render};
-pub use svg::Svg;
+pub use svg::{evcxr_display_charts, Svg};
 pub use table::{Align, ReportTable};
 pub use training_curve::{curves_charts, curves_conclusion, curves_table, summarise_curves, CurveSummary, CurveTerm, TrainingCurve};

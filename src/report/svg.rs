@@ -19,8 +19,17 @@ impl Svg {
 
     /// Inline display in an evcxr notebook (an `image/svg+xml` block).
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT", self.0);
+        evcxr_runtime::mime_type("image/svg+xml").text(&self.0);
     }
+}
+
+/// Shows several charts in one notebook output: an HTML block with every SVG inline, in order,
+/// and their names as the plain-text form. (One output keeps one document per MIME type, so
+/// several `image/svg+xml` displays from one cell would show a single chart.)
+pub fn evcxr_display_charts(charts: &[(String, String)]) {
+    let html: String = charts.iter().map(|(name, svg)| format!("<div class=\"fairdistill-chart\" data-chart=\"{}\">{svg}</div>\n", crate::report::html_escape(name))).collect();
+    let text = charts.iter().map(|(name, _)| format!("[chart {name}]")).collect::<Vec<_>>().join("\n");
+    println!("{}", crate::report::evcxr_block(&text, &html));
 }
 
 impl std::fmt::Display for Svg {

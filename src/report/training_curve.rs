@@ -107,10 +107,14 @@ fn shown(v: f64, std: Option<f64>) -> String {
 }
 
 /// A table of every (model, term): epochs, the first and the last epoch's value (mean ± std over
-/// seeds; one seed shows `n/a`), and the relative change. `None` without curves.
+/// seeds; one seed shows `n/a`), and the relative change. Without curves (a report written before
+/// they were recorded, rendered again from its JSON) the table says so.
 pub fn curves_table(summaries: &[CurveSummary]) -> Option<ReportTable> {
     if summaries.is_empty() {
-        return None;
+        let mut t = ReportTable::new("Training curves", ["model", "term"]);
+        t.row(["none recorded", "—"]);
+        t.note("this report was written before training curves were recorded; running its command again records every model's loss terms per epoch");
+        return Some(t);
     }
     let mut t = ReportTable::new("Training curves: every loss term, first and last epoch", ["model", "term", "epochs", "first epoch", "last epoch", "change"]);
     for s in summaries {
@@ -236,6 +240,7 @@ mod tests {
         assert_eq!(charts.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["training-loss", "training-kl"]);
         assert!(charts.iter().all(|c| c.1.contains("<svg")));
         assert_eq!(curves_conclusion(&s).expect("a conclusion"), "Training: 1 of 2 curves fell from their first to their last epoch; these rose: teacher / KL (+50.0 %).");
-        assert!(curves_table(&[]).is_none() && curves_conclusion(&[]).is_none());
+        assert!(curves_table(&[]).expect("a table that says so").notes[0].contains("before training curves were recorded"));
+        assert!(curves_charts(&[], "none").is_empty() && curves_conclusion(&[]).is_none());
     }
 }

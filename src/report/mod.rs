@@ -10,7 +10,7 @@ mod table;
 mod training_curve;
 
 pub use document::{html_document, DocumentMeta};
-pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, scatter_chart, BarSeries, LineSeries, ScatterPoint, ScatterSeries};
+pub use plot::{grouped_bar_chart, grouped_bar_chart_with, line_chart, line_chart_with, scatter_chart, BarSeries, LineSeries, ScatterPoint, ScatterSeries, YAxis};
 pub use render::{evcxr_block, html_escape, render_html, render_markdown, render_text, Render};
 pub use svg::{evcxr_display_charts, Svg};
 pub use table::{Align, ReportTable};

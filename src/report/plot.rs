@@ -161,8 +161,9 @@ enum Key {
 /// The legend in its own column (never on the data): one entry a line, text of at least 12 px.
 fn legend_column(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, entries: &[(String, RGBColor, Key)]) -> Result<()> {
     let map = |e: DrawingAreaErrorKind<std::io::Error>| Error::Schema(format!("drawing the chart: {e}"));
-    for (i, (name, color, key)) in entries.iter().enumerate() {
-        let y = 44 + 26 * i as i32;
+    let mut y = 44;
+    for (name, color, key) in entries {
+        let lines = wrap_label(name, LEGEND_CHARS);
         match key {
             Key::Bar => area.draw(&Rectangle::new([(6, y + 1), (20, y + 13)], color.filled())).map_err(map)?,
             Key::Line { dashed: false } => {
@@ -175,9 +176,30 @@ fn legend_column(area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, ent
                 }
             }
         }
-        area.draw(&Text::new(name.clone(), (28, y), ("sans-serif", 17).into_font())).map_err(map)?;
+        for (k, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(line.clone(), (28, y + 20 * k as i32), ("sans-serif", 17).into_font())).map_err(map)?;
+        }
+        y += 26 + 20 * (lines.len() as i32 - 1);
     }
     Ok(())
+}
+
+/// Characters of a legend line (the column fits about this many at 17 px).
+const LEGEND_CHARS: usize = 26;
+
+/// `label` in lines of at most `width` characters, broken at spaces (a longer word stays whole).
+fn wrap_label(label: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in label.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 /// One series of a line chart: points in x order, drawn solid with markers, or dashed without.
@@ -199,6 +221,21 @@ pub struct LineSeries {
 /// (a log-likelihood). Text of at least 12 px, Okabe and Ito's palette. Series with no points
 /// are left out. Under the title, `caption`: one line saying what to read from the chart.
 pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[LineSeries]) -> Result<String> {
+    line_chart_with(title, caption, x_label, y_label, series, YAxis::Rates)
+}
+
+/// How a line chart chooses its y axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YAxis {
+    /// 0 to 1 when every value is at most 1 (rates), else 0 to just above the largest value.
+    Rates,
+    /// 0 (or just below the smallest value, when one is negative) to just above the largest:
+    /// quantities on their own scale, such as a loss term of 0.004.
+    Fitted,
+}
+
+/// [`line_chart`] with the y axis chosen by `y_axis`.
+pub fn line_chart_with(title: &str, caption: &str, x_label: &str, y_label: &str, series: &[LineSeries], y_axis: YAxis) -> Result<String> {
     let pts: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
     if pts.is_empty() {
         return Err(Error::Empty { what: "a line chart needs at least one finite point".into() });
@@ -215,7 +252,12 @@ pub fn line_chart(title: &str, caption: &str, x_label: &str, y_label: &str, seri
         .filter(|v| v.is_finite())
         .fold(0f64, f64::min);
     let (x_min, x_max) = if x_max > x_min { (x_min, x_max) } else { (x_min - 1.0, x_max + 1.0) };
-    let y_top = if y_max > 1.0 { y_max * 1.05 } else if y_max <= 0.0 && y_min < 0.0 { 0.0 } else { 1.0 };
+    let y_top = match y_axis {
+        _ if y_max <= 0.0 && y_min < 0.0 => 0.0,
+        YAxis::Rates if y_max <= 1.0 => 1.0,
+        _ if y_max > 0.0 => y_max * 1.05,
+        _ => 1.0,
+    };
     let y_bottom = if y_min < 0.0 { y_min - 0.05 * (y_top - y_min) } else { 0.0 };
     let mut svg = String::new();
     {
@@ -447,6 +489,19 @@ mod tests {
         assert!(svg.contains("Falling lines: distillation") && svg.contains("onto a second line"), "the caption, wrapped");
         assert!(!svg.contains("This caption is long enough to be wrapped onto a second line by the chart."), "not one overlong line");
         assert!(line_chart("empty", "", "x", "y", &[]).is_err());
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_at_spaces() {
+        assert_eq!(wrap_label("fair4free (log10 β = 1, the study)", 26), ["fair4free (log10 β = 1,", "the study)"]);
+        assert_eq!(wrap_label("short", 26), ["short"]);
+        let s = vec![super::LineSeries { name: "fair4free (log10 β = 1, the study)".into(), points: vec![(1.0, 0.004), (2.0, 0.002)], dashed: false, colour: 0, y_err: vec![] }];
+        let svg = line_chart_with("loss", "", "epoch", "nats", &s, YAxis::Fitted).unwrap();
+        assert!(svg.contains("the study)") && !svg.contains("1, the study)"), "the label on two lines");
+        // Fitted: the axis ends near the data (0.0042), not at 1.
+        let ticks: Vec<f64> = svg.lines().filter_map(|l| l.trim().parse::<f64>().ok()).collect();
+        // (the x ticks are the epochs 1.0 to 2.0; a rate axis would have ticks 0.1 to 0.9)
+        assert!(ticks.iter().any(|&t| t > 0.0 && t < 0.005) && !ticks.iter().any(|&t| t > 0.005 && t < 0.99), "{ticks:?}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{line_chart, Align, LineSeries, ReportTable};
+use crate::report::{line_chart_with, Align, LineSeries, ReportTable, YAxis};
 
 /// One loss term's value per epoch (epoch 1 first).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,9 +131,9 @@ pub fn curves_table(summaries: &[CurveSummary]) -> Option<ReportTable> {
     t.align[1] = Align::Left;
     let seeds = summaries.iter().map(|s| s.seeds).max().unwrap_or(1);
     t.note(if seeds > 1 {
-        format!("mean ± population std over {seeds} seeds of each epoch's mean over its mini-batches; the charts draw every epoch")
+        format!("mean ± population std over {seeds} seeds; a loss is its epoch's mean over the mini-batches, a held-out or validation value is measured after the epoch; the charts draw every epoch")
     } else {
-        "one seed: no spread; each value is the epoch's mean over its mini-batches; the charts draw every epoch".to_string()
+        "one seed: no spread; a loss is its epoch's mean over the mini-batches, a held-out or validation value is measured after the epoch; the charts draw every epoch".to_string()
     });
     Some(t)
 }
@@ -164,8 +164,8 @@ pub fn curves_charts(summaries: &[CurveSummary], what: &str) -> Vec<(String, Str
             .collect();
         let seeds = of_term.iter().map(|s| s.seeds).max().unwrap_or(1);
         let bars = if seeds > 1 { format!("bars ± 1 std over {seeds} seeds") } else { "one seed, no bars".to_string() };
-        let caption = format!("Mean of each epoch's mini-batch values; a term that levels off has converged; {bars}.");
-        if let Ok(svg) = line_chart(&format!("Training: {term} per epoch ({what})"), &caption, "epoch", term, &series) {
+        let caption = format!("A loss is its epoch's mean over the mini-batches, a held-out or validation value is measured after the epoch; {bars}.");
+        if let Ok(svg) = line_chart_with(&format!("Training: {term} per epoch ({what})"), &caption, "epoch", term, &series, YAxis::Fitted) {
             out.push((format!("training-{}", slug(term)), svg));
         }
     }

@@ -69,9 +69,10 @@ impl CurveSummary {
 /// Mean and spread over seeds of every (model, term), in the order they first appear. Seeds
 /// that trained for fewer epochs (an early stop) shorten the summary to the shortest run, so every
 /// epoch's mean is over the same seeds.
-pub fn summarise_curves(curves: &[TrainingCurve]) -> Vec<CurveSummary> {
+pub fn summarise_curves<'a>(curves: impl IntoIterator<Item = &'a TrainingCurve>) -> Vec<CurveSummary> {
+    let curves: Vec<&TrainingCurve> = curves.into_iter().collect();
     let mut keys: Vec<(&str, &str)> = Vec::new();
-    for c in curves {
+    for c in &curves {
         for t in &c.terms {
             if !keys.contains(&(c.model.as_str(), t.name.as_str())) {
                 keys.push((c.model.as_str(), t.name.as_str()));

@@ -648,7 +648,7 @@ pub fn assemble_aimfair(p: &AimFairStudyParams, cells: &[AimFairSeedCell], comma
             .collect();
         conclusions.push(format!("aim-fair minus {other} (×100, paired over {}): {}.", Stat::seeds_phrase(p.seeds), parts.join("; ")));
     }
-    let training = summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>());
+    let training = summarise_curves(cells.iter().flat_map(|c| &c.curves));
     conclusions.extend(curves_conclusion(&training));
     Ok(AimFairReport {
         conclusions,

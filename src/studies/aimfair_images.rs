@@ -877,7 +877,7 @@ pub fn assemble_aimfair_images(p: &AimFairImageStudyParams, cells: &[AimFairImag
         notes,
         params: p.clone(),
         seconds: cells.iter().map(|c| c.seconds).sum(),
-        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
+        training: summarise_curves(cells.iter().flat_map(|c| &c.curves)),
     };
     let no_log: Vec<String> = cells.iter().filter(|c| c.curves.iter().any(|k| k.terms.is_empty())).map(|c| c.seed.to_string()).collect();
     if !no_log.is_empty() {

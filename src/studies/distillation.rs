@@ -469,7 +469,7 @@ pub fn assemble_distillation(p: &DistillationStudyParams, cells: &[DistillationS
         params: p.clone(),
         seconds: cells.iter().map(|c| c.seconds).sum(),
         notes: notes(p),
-        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
+        training: summarise_curves(cells.iter().flat_map(|c| &c.curves)),
     })
 }
 

@@ -592,7 +592,7 @@ pub fn assemble_fair4free(p: &Fair4FreeStudyParams, cells: &[Fair4FreeSeedCell],
         by_seed,
         conclusions: Vec::new(),
         seconds: Some(cells.iter().map(|c| c.seconds).sum()),
-        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
+        training: summarise_curves(cells.iter().flat_map(|c| &c.curves)),
     };
     report.recompute_conclusions();
     Ok(report)

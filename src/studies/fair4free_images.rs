@@ -453,7 +453,7 @@ pub fn assemble_fair4free_images(p: &Fair4FreeImageStudyParams, cells: &[Fair4Fr
         notes: Vec::new(),
         conclusions: Vec::new(),
         grids,
-        training: summarise_curves(&cells.iter().flat_map(|c| c.curves.iter().cloned()).collect::<Vec<_>>()),
+        training: summarise_curves(cells.iter().flat_map(|c| &c.curves)),
     };
     report.notes = notes(&report, ctx);
     report.conclusions = conclusions(&report);
